@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
+
+describe('package metadata', () => {
+  it('VERSION matches package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+      engines: { node: string };
+    };
+    expect(VERSION).toBe(pkg.version);
+    expect(pkg.engines.node).toBe('>=20.18');
+  });
+});
