@@ -1,1 +1,2 @@
+export * from './encoder.js';
 export * from './types.js';
