@@ -1,0 +1,702 @@
+/**
+ * The splicer: turns the events of one or more upstream attempts into ONE coherent stream.
+ *
+ * It applies the hold-back rules while streaming, so that a resume never has to take back
+ * bytes already sent downstream (DESIGN.md section 2):
+ * - text streams live, except trailing whitespace, held until more text or the block end;
+ * - tool inputs and other non-text blocks (server results, unknown future blocks) are held
+ *   until `content_block_stop`, then sent whole;
+ * - thinking is held until its signature arrives (option `thinking: 'stream'` sends it live);
+ * - `message_delta` is held until `message_stop`, so usage can be summed over attempts.
+ *
+ * And the splicing rules: one `message_start`; indices renumbered so a continuation's blocks
+ * follow those already sent; a continuation's first text block merged into the open text
+ * block (after the seam rule); blocks the continuation regenerates but that were already sent
+ * (see planner `skip`) dropped; one `message_delta` with summed usage; one `message_stop`.
+ *
+ * Events pass through as their original bytes whenever nothing about them changes.
+ */
+import { MessageAccumulator } from '../message/index.js';
+import type { ContentBlock, StreamEvent, UnknownStreamEvent } from '../protocol/index.js';
+import { blockCategory, isClientToolUse } from '../protocol/index.js';
+import { isRetryableErrorType } from './failure.js';
+import type { Strategy } from './planner.js';
+import { joinAtSeam } from './seam.js';
+
+export interface UpstreamEvent {
+  /** The event type (`message_start`, ...), from the SSE `event:` field or the data's `type`. */
+  type: string;
+  /** The parsed data. */
+  data: Record<string, unknown>;
+  /** The event's original bytes, forwarded unchanged when nothing about the event changes. */
+  raw?: Uint8Array | undefined;
+}
+
+export interface SplicerOptions {
+  /** `hold` (default): thinking is sent once signed. `stream`: sent live (a drop inside it cannot be resumed). */
+  thinking?: 'hold' | 'stream';
+  /** Minimum words of a restatement the seam rule trims (default 2). */
+  seamMinWords?: number;
+}
+
+export type PushResult =
+  /** Keep reading this attempt. */
+  | 'continue'
+  /** The message is complete downstream (`message_stop` sent). */
+  | 'done'
+  /** A retryable SSE `error` event arrived: treat as a failure of this attempt. */
+  | 'retryable-error'
+  /** A non-retryable `error` event was passed downstream; the stream is over. */
+  | 'fatal-error'
+  /** The continuation diverged from an already-sent client tool use: finish at the tool. */
+  | 'end-at-tool';
+
+/** What an attempt received that never reached the client (it was held back, then lost). */
+export interface DiscardedContent {
+  blocks: number;
+  bytes: number;
+  /** The block that was open when the attempt failed, as far as it was received. */
+  openBlock?: { type: string; name?: string; receivedBytes: number; partial: string } | undefined;
+}
+
+type Json = Record<string, unknown>;
+
+interface Usage {
+  input: number;
+  output: number;
+  cacheCreation: number;
+  cacheRead: number;
+}
+
+interface SeamState {
+  /** Trim a restatement of the previous text (continuation turns only). */
+  trim: boolean;
+  /** 'open': merge into the open downstream text block; 'new': a new block after a closed text block. */
+  target: 'open' | 'new';
+  /** Text the restatement may repeat. */
+  previous: string;
+  buffer: string;
+  start: Json;
+}
+
+type Route =
+  | { kind: 'text'; out: number; seam?: SeamState | undefined }
+  | { kind: 'held'; events: UpstreamEvent[]; bytes: number; compareTo?: ContentBlock | undefined }
+  | { kind: 'live'; out: number }
+  | { kind: 'dropped' };
+
+interface Attempt {
+  strategy: Strategy | 'first';
+  skip: ContentBlock[];
+  blocksSeen: number;
+  routes: Map<number, Route>;
+  usage: Usage;
+  messageDelta: Json | undefined;
+  messageDeltaRaw: Uint8Array | undefined;
+  /** Regenerated tool-use ids mapped to the ids already sent. */
+  idMap: Map<string, string>;
+}
+
+const encoder = new TextEncoder();
+
+/** The upstream broke the protocol in a way the splicer cannot repair. */
+export class SpliceProtocolError extends Error {
+  readonly type = 'protocol' as const;
+  constructor(message: string) {
+    super(`upstream stream is malformed: ${message}`);
+    this.name = 'SpliceProtocolError';
+  }
+}
+const WS_TAIL = /\s+$/;
+
+export function encodeEventBytes(type: string, data: unknown): Uint8Array {
+  return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+function emptyUsage(): Usage {
+  return { input: 0, output: 0, cacheCreation: 0, cacheRead: 0 };
+}
+
+/** Whether a regenerated block repeats one already sent (same kind, name and input; ids differ). */
+function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
+  const x = a as unknown as Json;
+  const y = b as unknown as Json;
+  if (x.type !== y.type) return false;
+  if ('input' in x || 'input' in y) {
+    return x.name === y.name && JSON.stringify(x.input) === JSON.stringify(y.input);
+  }
+  const { id: _a, tool_use_id: _b, ...restX } = x;
+  const { id: _c, tool_use_id: _d, ...restY } = y;
+  return JSON.stringify(restX) === JSON.stringify(restY);
+}
+
+/** Assembles a held block's events into the block (tool input parsed). */
+function assemble(events: UpstreamEvent[]): ContentBlock | undefined {
+  const acc = new MessageAccumulator();
+  acc.push({ type: 'message_start', message: { content: [] } } as unknown as StreamEvent);
+  for (const ev of events) acc.push({ ...ev.data, type: ev.type } as StreamEvent);
+  return acc.snapshot().blocks[0];
+}
+
+export class Splicer {
+  readonly #options: Required<SplicerOptions>;
+  /** What the client has received, as a message. */
+  readonly #downstream = new MessageAccumulator();
+  #started = false;
+  #ended = false;
+  #nextOut = 0;
+  /** The open downstream text block and its held-back trailing whitespace. */
+  #open: { out: number; heldWs: string } | undefined;
+  #attempt: Attempt;
+  readonly #usages: Usage[] = [];
+  #containerId: string | undefined;
+  #messageDeltaSeen = false;
+  #emittedBytes = 0;
+  #unrecoverable: string | undefined;
+
+  constructor(options: SplicerOptions = {}) {
+    this.#options = {
+      thinking: options.thinking ?? 'hold',
+      seamMinWords: options.seamMinWords ?? 2,
+    };
+    this.#attempt = this.#newAttempt('first', []);
+  }
+
+  #newAttempt(strategy: Strategy | 'first', skip: ContentBlock[]): Attempt {
+    const usage = emptyUsage();
+    this.#usages.push(usage);
+    return {
+      strategy,
+      skip: [...skip],
+      blocksSeen: 0,
+      routes: new Map(),
+      usage,
+      messageDelta: undefined,
+      messageDeltaRaw: undefined,
+      idMap: new Map(),
+    };
+  }
+
+  /** Starts the next attempt, planned with `strategy`. */
+  beginAttempt(strategy: Strategy, skip: ContentBlock[]): void {
+    this.#attempt = this.#newAttempt(strategy, skip);
+    this.#messageDeltaSeen = false;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  get emittedBytes(): number {
+    return this.#emittedBytes;
+  }
+
+  /** Set when what was sent downstream cannot be continued (only a failure is left). */
+  get unrecoverable(): string | undefined {
+    return this.#unrecoverable;
+  }
+
+  get containerId(): string | undefined {
+    return this.#containerId;
+  }
+
+  /** The message as the client has it (complete blocks; the open text block's emitted text). */
+  downstream(): MessageAccumulator {
+    return this.#downstream;
+  }
+
+  /** What the planner needs to know about the downstream message. */
+  view(): {
+    blocks: ContentBlock[];
+    openText: string | undefined;
+    containerId: string | undefined;
+    finished: boolean;
+  } {
+    const snap = this.#downstream.snapshot();
+    return {
+      blocks: snap.blocks,
+      openText: this.#open === undefined ? undefined : (snap.open?.text ?? ''),
+      containerId: this.#containerId,
+      finished: this.#messageDeltaSeen,
+    };
+  }
+
+  #emit(out: Uint8Array[], type: string, data: Json, raw?: Uint8Array): void {
+    const bytes = raw ?? encodeEventBytes(type, data);
+    out.push(bytes);
+    this.#emittedBytes += bytes.length;
+    this.#downstream.push({ ...data, type } as StreamEvent | UnknownStreamEvent);
+  }
+
+  /** Sends a text delta through the trailing-whitespace hold. */
+  #emitText(out: Uint8Array[], outIndex: number, text: string, raw?: Uint8Array): void {
+    const open = this.#open;
+    if (open === undefined) return;
+    const combined = open.heldWs + text;
+    const m = WS_TAIL.exec(combined);
+    const body = m ? combined.slice(0, m.index) : combined;
+    open.heldWs = m ? m[0] : '';
+    if (body === '') return;
+    const data = {
+      type: 'content_block_delta',
+      index: outIndex,
+      delta: { type: 'text_delta', text: body },
+    };
+    this.#emit(out, 'content_block_delta', data, body === text ? raw : undefined);
+  }
+
+  /** Closes the open downstream text block (flushing held whitespace). */
+  #closeOpen(out: Uint8Array[], raw?: Uint8Array): void {
+    const open = this.#open;
+    if (open === undefined) return;
+    if (open.heldWs !== '') {
+      const ws = open.heldWs;
+      open.heldWs = '';
+      this.#emit(out, 'content_block_delta', {
+        type: 'content_block_delta',
+        index: open.out,
+        delta: { type: 'text_delta', text: ws },
+      });
+    }
+    this.#emit(out, 'content_block_stop', { type: 'content_block_stop', index: open.out }, raw);
+    this.#open = undefined;
+  }
+
+  #ensureStarted(): void {
+    if (!this.#started) {
+      throw new SpliceProtocolError('a content block arrived before message_start');
+    }
+  }
+
+  /** Handles one upstream event; appends what to send downstream to `out`. */
+  push(ev: UpstreamEvent, out: Uint8Array[]): PushResult {
+    if (this.#ended) return 'done';
+    const a = this.#attempt;
+    const d = ev.data;
+    switch (ev.type) {
+      case 'message_start': {
+        const message = (d.message ?? {}) as Json;
+        const usage = (message.usage ?? {}) as Json;
+        a.usage.input = num(usage.input_tokens);
+        a.usage.cacheCreation = num(usage.cache_creation_input_tokens);
+        a.usage.cacheRead = num(usage.cache_read_input_tokens);
+        a.usage.output = num(usage.output_tokens);
+        const container = message.container as { id?: unknown } | null | undefined;
+        if (container && typeof container.id === 'string' && this.#containerId === undefined) {
+          this.#containerId = container.id;
+        }
+        if (!this.#started) {
+          this.#started = true;
+          this.#emit(out, 'message_start', d, ev.raw);
+        }
+        return 'continue';
+      }
+      case 'ping':
+        out.push(ev.raw ?? encodeEventBytes('ping', { type: 'ping' }));
+        return 'continue';
+      case 'content_block_start':
+        this.#ensureStarted();
+        return this.#blockStart(ev, out);
+      case 'content_block_delta':
+        return this.#blockDelta(ev, out);
+      case 'content_block_stop':
+        return this.#blockStop(ev, out);
+      case 'message_delta': {
+        a.messageDelta = d;
+        a.messageDeltaRaw = ev.raw;
+        const usage = (d.usage ?? {}) as Json;
+        if (typeof usage.output_tokens === 'number') a.usage.output = usage.output_tokens;
+        if (typeof usage.input_tokens === 'number') a.usage.input = usage.input_tokens;
+        const delta = (d.delta ?? {}) as Json;
+        const container = delta.container as { id?: unknown } | null | undefined;
+        if (container && typeof container.id === 'string') this.#containerId ??= container.id;
+        this.#messageDeltaSeen = true;
+        return 'continue';
+      }
+      case 'message_stop':
+        this.finish(out, ev.raw);
+        return 'done';
+      case 'error': {
+        const error = (d.error ?? {}) as Json;
+        if (typeof error.type === 'string' && isRetryableErrorType(error.type))
+          return 'retryable-error';
+        out.push(ev.raw ?? encodeEventBytes('error', d));
+        this.#ended = true;
+        return 'fatal-error';
+      }
+      default:
+        // Unknown event types pass through untouched.
+        out.push(ev.raw ?? encodeEventBytes(ev.type, d));
+        return 'continue';
+    }
+  }
+
+  #blockStart(ev: UpstreamEvent, out: Uint8Array[]): PushResult {
+    const a = this.#attempt;
+    const index = num(ev.data.index);
+    const block = (ev.data.content_block ?? {}) as Json & { type?: unknown };
+    const type = typeof block.type === 'string' ? block.type : 'unknown';
+    const category = blockCategory(type);
+    const first = a.blocksSeen === 0;
+    a.blocksSeen++;
+
+    if (a.skip.length > 0) {
+      // The continuation should first regenerate the blocks already sent: hold and compare.
+      a.routes.set(index, { kind: 'held', events: [ev], bytes: 0, compareTo: a.skip[0] });
+      return 'continue';
+    }
+
+    if (category === 'text') {
+      const resumed = a.strategy !== 'first';
+      if (resumed && first && this.#open !== undefined) {
+        const previous = this.#downstream.snapshot().open?.text ?? '';
+        a.routes.set(index, {
+          kind: 'text',
+          out: this.#open.out,
+          seam: {
+            trim: a.strategy === 'continue',
+            target: 'open',
+            previous,
+            buffer: '',
+            start: block,
+          },
+        });
+        return 'continue';
+      }
+      if (resumed && first) {
+        const blocks = this.#downstream.snapshot().blocks;
+        const last = blocks[blocks.length - 1] as (ContentBlock & { text?: string }) | undefined;
+        if (last?.type === 'text') {
+          a.routes.set(index, {
+            kind: 'text',
+            out: -1,
+            seam: {
+              trim: a.strategy === 'continue',
+              target: 'new',
+              previous: (last.text ?? '').replace(WS_TAIL, ''),
+              buffer: '',
+              start: block,
+            },
+          });
+          return 'continue';
+        }
+      }
+      this.#closeOpen(out);
+      const outIndex = this.#nextOut++;
+      this.#open = { out: outIndex, heldWs: '' };
+      a.routes.set(index, { kind: 'text', out: outIndex });
+      this.#emit(
+        out,
+        'content_block_start',
+        { ...ev.data, index: outIndex },
+        outIndex === index ? ev.raw : undefined,
+      );
+      return 'continue';
+    }
+
+    if (category === 'thinking' && this.#options.thinking === 'stream') {
+      this.#closeOpen(out);
+      const outIndex = this.#nextOut++;
+      a.routes.set(index, { kind: 'live', out: outIndex });
+      this.#emit(
+        out,
+        'content_block_start',
+        { ...ev.data, index: outIndex },
+        outIndex === index ? ev.raw : undefined,
+      );
+      return 'continue';
+    }
+    a.routes.set(index, { kind: 'held', events: [ev], bytes: ev.raw?.length ?? 0 });
+    return 'continue';
+  }
+
+  #blockDelta(ev: UpstreamEvent, out: Uint8Array[]): PushResult {
+    const index = num(ev.data.index);
+    const route = this.#attempt.routes.get(index);
+    if (route === undefined) return 'continue'; // a delta for a block never started: nothing to attach it to
+    const delta = (ev.data.delta ?? {}) as Json;
+    switch (route.kind) {
+      case 'text': {
+        if (route.seam !== undefined) return this.#seamDelta(route, ev, out);
+        if (delta.type === 'text_delta' && typeof delta.text === 'string') {
+          this.#emitText(out, route.out, delta.text, route.out === index ? ev.raw : undefined);
+        } else {
+          // citations_delta and unknown deltas of a text block: pass through, renumbered.
+          this.#emit(
+            out,
+            'content_block_delta',
+            { ...ev.data, index: route.out },
+            route.out === index ? ev.raw : undefined,
+          );
+        }
+        return 'continue';
+      }
+      case 'held': {
+        route.events.push(ev);
+        route.bytes += ev.raw?.length ?? 0;
+        if (delta.type === 'signature_delta' && route.compareTo === undefined) {
+          // Signed thinking can be replayed: send what was held and stream the rest live.
+          const outIndex = this.#flushHeld(route.events, out);
+          this.#attempt.routes.set(index, { kind: 'live', out: outIndex });
+        }
+        return 'continue';
+      }
+      case 'live':
+        this.#emit(
+          out,
+          'content_block_delta',
+          { ...ev.data, index: route.out },
+          route.out === index ? ev.raw : undefined,
+        );
+        return 'continue';
+      case 'dropped':
+        return 'continue';
+    }
+  }
+
+  #blockStop(ev: UpstreamEvent, out: Uint8Array[]): PushResult {
+    const a = this.#attempt;
+    const index = num(ev.data.index);
+    const route = a.routes.get(index);
+    if (route === undefined) return 'continue';
+    a.routes.set(index, { kind: 'dropped' });
+    switch (route.kind) {
+      case 'text': {
+        if (route.seam !== undefined) {
+          this.#resolveSeam(route, out, true);
+          if (route.out < 0) return 'continue'; // whitespace-only continuation of a closed block: dropped
+        }
+        if (this.#open?.out === route.out)
+          this.#closeOpen(out, route.out === index ? ev.raw : undefined);
+        return 'continue';
+      }
+      case 'held': {
+        route.events.push(ev);
+        if (route.compareTo !== undefined) return this.#compareSkipped(route, out);
+        this.#flushHeld(route.events, out);
+        return 'continue';
+      }
+      case 'live':
+        this.#emit(
+          out,
+          'content_block_stop',
+          { ...ev.data, index: route.out },
+          route.out === index ? ev.raw : undefined,
+        );
+        return 'continue';
+      case 'dropped':
+        return 'continue';
+    }
+  }
+
+  /** Sends a held block whole at the next downstream index; returns that index. */
+  #flushHeld(events: UpstreamEvent[], out: Uint8Array[]): number {
+    this.#closeOpen(out);
+    const outIndex = this.#nextOut++;
+    const idMap = this.#attempt.idMap;
+    for (const held of events) {
+      let data: Json = { ...held.data, index: outIndex };
+      let changed = num(held.data.index) !== outIndex;
+      if (held.type === 'content_block_start' && idMap.size > 0) {
+        const block = held.data.content_block as Json;
+        const mapped =
+          typeof block.tool_use_id === 'string' ? idMap.get(block.tool_use_id) : undefined;
+        if (mapped !== undefined) {
+          data = { ...data, content_block: { ...block, tool_use_id: mapped } };
+          changed = true;
+        }
+      }
+      this.#emit(out, held.type, data, changed ? undefined : held.raw);
+    }
+    return outIndex;
+  }
+
+  /** A regenerated block arrived complete while blocks already sent are expected: drop it if it repeats one. */
+  #compareSkipped(route: Extract<Route, { kind: 'held' }>, out: Uint8Array[]): PushResult {
+    const a = this.#attempt;
+    const expected = a.skip[0];
+    const got = assemble(route.events);
+    if (expected !== undefined && got !== undefined && sameBlock(expected, got)) {
+      a.skip.shift();
+      const oldId = (expected as { id?: unknown }).id;
+      const newId = (got as { id?: unknown }).id;
+      if (typeof oldId === 'string' && typeof newId === 'string' && oldId !== newId)
+        a.idMap.set(newId, oldId);
+      return 'continue';
+    }
+    // The continuation went another way. A client tool use already sent cannot be taken back:
+    // end the message there so the client runs it. A server tool use was run by the API: keep
+    // what follows.
+    if (expected !== undefined && isClientToolUse((expected as { type: string }).type))
+      return 'end-at-tool';
+    a.skip = [];
+    this.#flushHeld(route.events, out);
+    return 'continue';
+  }
+
+  #seamDelta(
+    route: Extract<Route, { kind: 'text' }>,
+    ev: UpstreamEvent,
+    out: Uint8Array[],
+  ): PushResult {
+    const seam = route.seam as SeamState;
+    const delta = (ev.data.delta ?? {}) as Json;
+    if (delta.type !== 'text_delta' || typeof delta.text !== 'string') {
+      // A citation or unknown delta before the seam is resolved: resolve with what we have.
+      this.#resolveSeam(route, out, true);
+      if (route.out >= 0) this.#emit(out, 'content_block_delta', { ...ev.data, index: route.out });
+      return 'continue';
+    }
+    seam.buffer += delta.text;
+    this.#resolveSeam(route, out, false);
+    return 'continue';
+  }
+
+  /**
+   * Decides the seam once enough of the continuation's text has arrived: when no candidate
+   * restatement could still match a longer prefix (or at the block's end, `final`).
+   */
+  #resolveSeam(route: Extract<Route, { kind: 'text' }>, out: Uint8Array[], final: boolean): void {
+    const seam = route.seam;
+    if (seam === undefined) return;
+    let text = seam.buffer;
+    if (seam.trim) {
+      const candidates = restatementCandidates(seam.previous, this.#options.seamMinWords);
+      if (!final && candidates.some((c) => c.length > text.length && c.startsWith(text))) return;
+      const overlap = candidates.find((c) => text.startsWith(c));
+      if (overlap !== undefined) text = text.slice(overlap.length);
+    }
+    if (seam.target === 'new') {
+      // A closed text block was stripped of trailing whitespace for the request: the continuation
+      // may bring it back alone. Whitespace-only is dropped; wait for a word before deciding.
+      if (text.trim() === '') {
+        if (final) {
+          route.seam = undefined;
+          route.out = -1;
+        }
+        return;
+      }
+      route.seam = undefined;
+      this.#closeOpen(out);
+      route.out = this.#nextOut++;
+      this.#open = { out: route.out, heldWs: '' };
+      this.#emit(out, 'content_block_start', {
+        type: 'content_block_start',
+        index: route.out,
+        content_block: seam.start,
+      });
+      this.#emitText(out, route.out, text.replace(/^\s+/, ''));
+      return;
+    }
+    route.seam = undefined;
+    const open = this.#open;
+    if (open === undefined) return;
+    const joined = joinAtSeam(open.heldWs, text);
+    open.heldWs = '';
+    this.#emitText(out, route.out, joined);
+  }
+
+  /** Sends the final `message_delta` (usage summed over attempts) and `message_stop`. */
+  finish(out: Uint8Array[], stopRaw?: Uint8Array, override?: { stopReason: string }): void {
+    if (this.#ended) return;
+    this.#closeOpen(out);
+    const a = this.#attempt;
+    const single = this.#usages.length === 1 && override === undefined;
+    const base = (a.messageDelta ?? { type: 'message_delta', delta: {}, usage: {} }) as Json;
+    if (single && a.messageDeltaRaw !== undefined) {
+      this.#emit(out, 'message_delta', base, a.messageDeltaRaw);
+    } else {
+      const sum = this.#usages.reduce(
+        (s, u) => ({
+          input: s.input + u.input,
+          output: s.output + u.output,
+          cacheCreation: s.cacheCreation + u.cacheCreation,
+          cacheRead: s.cacheRead + u.cacheRead,
+        }),
+        emptyUsage(),
+      );
+      const usage: Json = {
+        ...((base.usage ?? {}) as Json),
+        input_tokens: sum.input,
+        output_tokens: sum.output,
+      };
+      if (sum.cacheCreation > 0) usage.cache_creation_input_tokens = sum.cacheCreation;
+      if (sum.cacheRead > 0) usage.cache_read_input_tokens = sum.cacheRead;
+      const delta: Json = { stop_sequence: null, ...((base.delta ?? {}) as Json) };
+      if (override !== undefined) delta.stop_reason = override.stopReason;
+      this.#emit(out, 'message_delta', { ...base, type: 'message_delta', delta, usage });
+    }
+    this.#emit(out, 'message_stop', { type: 'message_stop' }, stopRaw);
+    this.#ended = true;
+  }
+
+  /**
+   * Ends the current attempt as failed: everything held back is discarded (and reported); the
+   * open text block stays open for the continuation to extend.
+   */
+  failAttempt(out: Uint8Array[]): DiscardedContent {
+    const a = this.#attempt;
+    let blocks = 0;
+    for (const route of a.routes.values()) {
+      // A block streamed live downstream. Signed thinking is complete once its signature is in:
+      // close it. Unsigned live thinking (option `thinking: 'stream'`) cannot be continued.
+      if (route.kind !== 'live') continue;
+      const open = this.#downstream.snapshot().open;
+      if (open?.signature) {
+        this.#emit(out, 'content_block_stop', { type: 'content_block_stop', index: route.out });
+      } else {
+        this.#unrecoverable =
+          'the stream dropped inside thinking that was streamed live (option thinking: "stream")';
+      }
+    }
+    let bytes = 0;
+    let openBlock: DiscardedContent['openBlock'];
+    for (const route of a.routes.values()) {
+      if (route.kind !== 'held') continue;
+      blocks++;
+      bytes += route.bytes;
+      const start = (route.events[0]?.data.content_block ?? {}) as Json;
+      let partial = '';
+      for (const e of route.events) {
+        const delta = e.data.delta as Json | undefined;
+        if (delta === undefined) continue;
+        const piece = delta.partial_json ?? delta.thinking ?? delta.text;
+        if (typeof piece === 'string') partial += piece;
+      }
+      openBlock = {
+        type: typeof start.type === 'string' ? start.type : 'unknown',
+        ...(typeof start.name === 'string' ? { name: start.name } : {}),
+        receivedBytes: encoder.encode(partial).length,
+        partial,
+      };
+    }
+    a.routes.clear();
+    return { blocks, bytes, openBlock };
+  }
+}
+
+/** Suffixes of `previous` that start at a word boundary and span at least `minWords` words, longest first. */
+export function restatementCandidates(previous: string, minWords: number): string[] {
+  const window = previous.slice(-2_000);
+  const offset = previous.length - window.length;
+  const out: string[] = [];
+  for (let i = 0; i < window.length; i++) {
+    const at = offset + i;
+    const ch = previous[at] ?? '';
+    if (/\s/.test(ch)) continue;
+    if (at > 0 && !/\s/.test(previous[at - 1] ?? '')) continue;
+    const suffix = previous.slice(at);
+    const words = suffix.trim().split(/\s+/).length;
+    if (words < minWords) break;
+    out.push(suffix);
+  }
+  return out;
+}
