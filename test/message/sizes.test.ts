@@ -1,0 +1,66 @@
+/** Byte sizes for diagnostics, and the one-parse rule for tool inputs. */
+import { partialParse } from '@anthropic-ai/sdk/_vendor/partial-json-parser/parser';
+import fc from 'fast-check';
+import { expect, test } from 'vitest';
+import {
+  blockBytes,
+  formatByteSize,
+  parseToolInput,
+  toolInputBytes,
+  utf8ByteLength,
+} from '../../src/message/index.js';
+import { clientToolLargeInput } from '../fixtures/streams.js';
+
+test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates included', () => {
+  const encoder = new TextEncoder();
+  fc.assert(
+    fc.property(
+      fc.string({
+        unit: fc.oneof(
+          fc.constant('\ud800'),
+          fc.constant('\udc00'),
+          fc.string({ unit: 'binary', maxLength: 1 }),
+        ),
+      }),
+      (s) => {
+        expect(utf8ByteLength(s)).toBe(encoder.encode(s).length);
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('toolInputBytes gives the size of the large sample input (~42 KB)', () => {
+  const tool = clientToolLargeInput.content[1]!;
+  const bytes = toolInputBytes(tool)!;
+  expect(bytes).toBe(Buffer.byteLength(JSON.stringify((tool as { input: unknown }).input)));
+  expect(formatByteSize(bytes)).toBe('42 KB');
+  expect(blockBytes(tool)).toBeGreaterThan(bytes);
+});
+
+test('toolInputBytes is undefined for a block without an input', () => {
+  expect(toolInputBytes({ type: 'text', text: 'hi', citations: null })).toBeUndefined();
+});
+
+test('formatByteSize rounds to B, KB, MB', () => {
+  expect(formatByteSize(0)).toBe('0 B');
+  expect(formatByteSize(1023)).toBe('1023 B');
+  expect(formatByteSize(1536)).toBe('1.5 KB');
+  expect(formatByteSize(43_008)).toBe('42 KB');
+  expect(formatByteSize(5 * 1024 * 1024)).toBe('5 MB');
+});
+
+test('property: the SDK partial parser agrees with JSON.parse on valid JSON (why one strict parse suffices)', () => {
+  fc.assert(
+    fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (value) => {
+      const json = JSON.stringify(value);
+      expect(partialParse(json)).toStrictEqual(JSON.parse(json));
+      expect(parseToolInput(json)).toStrictEqual({ input: JSON.parse(json) });
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('parseToolInput: empty text is {} with no issue', () => {
+  expect(parseToolInput('')).toStrictEqual({ input: {} });
+});
