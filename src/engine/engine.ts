@@ -1,0 +1,568 @@
+/**
+ * The engine: one request's attempts. Transport-agnostic: it takes the request body and a
+ * `send` function (fetch, undici, anything) and returns the spliced stream and its report.
+ *
+ * The SDK middleware, the fetch wrapper and the proxy are thin adapters around `runStream`.
+ * Memory is bounded by the message being built (the splicer's held block and the downstream
+ * accumulator), not by the number of attempts: an attempt's state is dropped when it ends.
+ */
+import { type SseFrame, SseFramer } from '../sse/index.js';
+import {
+  type ContinuationPlan,
+  classifyBodyError,
+  classifyConnectError,
+  DEFAULT_RETRY_POLICY,
+  defaultModelTable,
+  type DiscardedContent,
+  type Failure,
+  isPrefillRefusal,
+  isRetryableStatus,
+  type MessageRequestBody,
+  type ModelTable,
+  planContinuation,
+  type PushResult,
+  type RecoveryReport,
+  type RetryPolicy,
+  retryAfterMs,
+  backoffDelay,
+  sleep,
+  Splicer,
+  type SplicerOptions,
+  StreamInterruptedError,
+  type AttemptRecord,
+} from '../resume/index.js';
+import { encodeComment } from '../sse/index.js';
+
+/** One attempt's request, as the engine hands it to `send`. */
+export interface SendRequest {
+  body: MessageRequestBody;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Aborted on stall, on client abort, and when the engine is done with the attempt. */
+  signal: AbortSignal;
+}
+
+/** What `send` returns: the upstream response, body not yet read. */
+export interface UpstreamResponse {
+  status: number;
+  headers: Headers;
+  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null;
+}
+
+export type Send = (request: SendRequest) => Promise<UpstreamResponse>;
+
+export interface EngineOptions extends SplicerOptions {
+  policy?: Partial<RetryPolicy>;
+  /** No byte for this long is a stall (default 90 s). */
+  stallTimeoutMs?: number;
+  models?: ModelTable;
+  /** The user message of a continuation turn. */
+  instruction?: string;
+  /** While recovering, send an SSE comment downstream this often (default 5 s; 0 disables). */
+  keepAliveMs?: number;
+  /** Called once per request with the report (also for clean requests). */
+  onReport?: (report: RecoveryReport) => void;
+  /** The caller's abort signal: respected at every await. */
+  signal?: AbortSignal | undefined;
+  /** Largest SSE event accepted from upstream, bytes (default 64 MiB). */
+  maxEventSize?: number;
+}
+
+export type EngineResult =
+  /** Not a stream we can protect (non-retryable status, non-SSE body): pass it through as is. */
+  | { kind: 'passthrough'; response: UpstreamResponse; report: RecoveryReport }
+  /** The spliced stream. `report` settles when the body has been read to its end. */
+  | {
+      kind: 'stream';
+      status: number;
+      headers: Headers;
+      body: AsyncIterable<Uint8Array>;
+      report: Promise<RecoveryReport>;
+    };
+
+class StallError extends Error {
+  constructor(ms: number) {
+    super(`no data from upstream for ${ms} ms`);
+    this.name = 'StallError';
+  }
+}
+
+function isEventStream(headers: Headers): boolean {
+  return (headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+}
+
+async function* iterate(body: UpstreamResponse['body']): AsyncGenerator<Uint8Array> {
+  if (body === null) return;
+  if (Symbol.asyncIterator in body) {
+    yield* body as AsyncIterable<Uint8Array>;
+    return;
+  }
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+async function discard(body: UpstreamResponse['body']): Promise<void> {
+  if (body === null) return;
+  try {
+    if (Symbol.asyncIterator in body) {
+      for await (const _ of body as AsyncIterable<Uint8Array>) {
+        // drain
+      }
+    } else await (body as ReadableStream<Uint8Array>).cancel();
+  } catch {
+    // the body of a response we are dropping: its errors do not matter
+  }
+}
+
+async function readText(body: UpstreamResponse['body'], limit = 64 * 1024): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for await (const chunk of iterate(body)) {
+      text += decoder.decode(chunk, { stream: true });
+      if (text.length > limit) break;
+    }
+  } catch {
+    // partial error bodies are still worth showing
+  }
+  return text.slice(0, limit);
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  let size = 0;
+  for (const c of chunks) size += c.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+const EVENT_TYPE_IN_DATA = /"type"\s*:\s*"([a-z_]+)"/;
+
+/**
+ * Runs one streaming request through the resume engine.
+ */
+export async function runStream(
+  original: MessageRequestBody,
+  send: Send,
+  options: EngineOptions = {},
+): Promise<EngineResult> {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
+  const stallMs = options.stallTimeoutMs ?? 90_000;
+  const keepAliveMs = options.keepAliveMs ?? 5_000;
+  const models = options.models ?? defaultModelTable;
+  const userSignal = options.signal;
+  const t0 = performance.now();
+  const splicer = new Splicer(options);
+
+  const report: RecoveryReport = {
+    model: original.model,
+    outcome: 'clean',
+    attempts: [],
+    failures: [],
+    strategies: [],
+    discardedBytes: 0,
+    discardedBlocks: 0,
+    addedLatencyMs: 0,
+    extraInputTokens: 0,
+    extraOutputTokens: 0,
+    totalMs: 0,
+  };
+  let reported = false;
+  const finishReport = (outcome: RecoveryReport['outcome']): RecoveryReport => {
+    report.outcome = outcome;
+    report.totalMs = performance.now() - t0;
+    report.containerId = splicer.containerId;
+    if (!reported) {
+      reported = true;
+      options.onReport?.(report);
+    }
+    return report;
+  };
+  const deadlinePassed = () => performance.now() - t0 > policy.deadlineMs;
+
+  /** One attempt's plumbing: its abort controller (stall, user abort, engine done). */
+  const openAttempt = async (
+    body: MessageRequestBody,
+    strategy: AttemptRecord['strategy'],
+  ): Promise<{
+    record: AttemptRecord;
+    controller: AbortController;
+    response?: UpstreamResponse;
+    failure?: Failure;
+  }> => {
+    const controller = new AbortController();
+    const onUserAbort = () => controller.abort(userSignal?.reason);
+    userSignal?.addEventListener('abort', onUserAbort, { once: true });
+    const record: AttemptRecord = {
+      attempt: report.attempts.length + 1,
+      strategy,
+      startedAtMs: performance.now() - t0,
+      durationMs: 0,
+      bytes: 0,
+      events: 0,
+    };
+    report.attempts.push(record);
+    // Connect + headers count against the stall timer too.
+    const timer = setTimeout(() => controller.abort(new StallError(stallMs)), stallMs);
+    try {
+      const response = await send({ body, attempt: record.attempt, signal: controller.signal });
+      clearTimeout(timer);
+      record.status = response.status;
+      return { record, controller, response };
+    } catch (err) {
+      clearTimeout(timer);
+      userSignal?.removeEventListener('abort', onUserAbort);
+      if (userSignal?.aborted) throw userSignal.reason;
+      const failure: Failure =
+        controller.signal.reason instanceof StallError
+          ? { kind: 'stall', message: `no response headers within ${stallMs} ms`, cause: err }
+          : classifyConnectError(err);
+      record.failure = { kind: failure.kind, message: failure.message };
+      record.durationMs = performance.now() - t0 - record.startedAtMs;
+      return { record, controller, failure };
+    }
+  };
+
+  const statusFailure = async (response: UpstreamResponse): Promise<Failure> => {
+    const text = await readText(response.body);
+    let errorType: string | undefined;
+    let apiMessage: string | undefined;
+    try {
+      const error = (JSON.parse(text) as { error?: { type?: string; message?: string } }).error;
+      errorType = error?.type;
+      apiMessage = error?.message;
+    } catch {
+      // not JSON: keep the status only
+    }
+    return {
+      kind: 'http-status',
+      status: response.status,
+      ...(errorType ? { errorType } : {}),
+      retryAfterMs: retryAfterMs(response.headers),
+      message:
+        `upstream answered ${response.status}${errorType ? ` ${errorType}` : ''}` +
+        (apiMessage ? `: ${apiMessage.slice(0, 300)}` : ''),
+    };
+  };
+
+  // ---- Phase 1: get a streaming response (retrying retryable statuses and connect errors).
+  let first: { record: AttemptRecord; controller: AbortController; response: UpstreamResponse };
+  for (;;) {
+    const opened = await openAttempt(original, report.attempts.length === 0 ? 'first' : 'restart');
+    if (report.attempts.length > 1) report.strategies.push('restart');
+    let failure = opened.failure;
+    if (opened.response !== undefined) {
+      const { response } = opened;
+      if (response.status >= 200 && response.status < 300 && isEventStream(response.headers)) {
+        first = { record: opened.record, controller: opened.controller, response };
+        break;
+      }
+      const retryable = isRetryableStatus(response.status);
+      const lastChance = report.attempts.length >= policy.maxAttempts || deadlinePassed();
+      if (!retryable || lastChance) {
+        // Not ours to fix (or budget spent): hand the response over unchanged.
+        if (retryable) report.failures.push('http-status');
+        return {
+          kind: 'passthrough',
+          response,
+          report: finishReport(retryable ? 'failed' : 'passthrough'),
+        };
+      }
+      failure = await statusFailure(response);
+      opened.record.failure = { kind: failure.kind, message: failure.message };
+    }
+    if (failure === undefined) throw new Error('unreachable: attempt without response or failure');
+    report.failures.push(failure.kind);
+    if (report.attempts.length >= policy.maxAttempts || deadlinePassed()) {
+      finishReport('failed');
+      throw new StreamInterruptedError({
+        reason: failure.message,
+        partial: undefined,
+        pending: undefined,
+        report,
+        cause: failure.cause,
+      });
+    }
+    await sleep(
+      backoffDelay(policy, report.attempts.length + 1, { retryAfterMs: failure.retryAfterMs }),
+      userSignal,
+    );
+  }
+
+  // ---- Phase 2: stream, resuming on failure.
+  let resolveReport!: (r: RecoveryReport) => void;
+  let rejectReport!: (e: unknown) => void;
+  const reportPromise = new Promise<RecoveryReport>((res, rej) => {
+    resolveReport = res;
+    rejectReport = rej;
+  });
+  // The report promise is optional to await; do not let a failure become an unhandled rejection.
+  reportPromise.catch(() => {});
+
+  /** Reads one attempt; yields downstream bytes; returns the failure, or undefined when done. */
+  async function* pump(
+    response: UpstreamResponse,
+    record: AttemptRecord,
+    controller: AbortController,
+    failedAt: number | undefined,
+  ): AsyncGenerator<Uint8Array, Failure | undefined> {
+    const framer = new SseFramer({ maxEventSize: options.maxEventSize ?? 64 * 1024 * 1024 });
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => controller.abort(new StallError(stallMs)), stallMs);
+    };
+    const out: Uint8Array[] = [];
+    let firstEvent = true;
+    const attemptStart = performance.now();
+    try {
+      arm();
+      for await (const chunk of iterate(response.body)) {
+        arm();
+        record.bytes += chunk.length;
+        let frames: SseFrame[];
+        try {
+          frames = framer.push(chunk);
+        } catch (err) {
+          return {
+            kind: 'protocol',
+            message: err instanceof Error ? err.message : String(err),
+            cause: err,
+          };
+        }
+        for (const frame of frames) {
+          if (frame.isComment) continue;
+          const dataText = frame.dataText();
+          let data: Record<string, unknown>;
+          try {
+            data = JSON.parse(dataText) as Record<string, unknown>;
+          } catch {
+            return {
+              kind: 'protocol',
+              message: `upstream sent an event whose data is not JSON (${frame.event ?? 'message'}: ${dataText.slice(0, 80)})`,
+            };
+          }
+          const type =
+            frame.event ??
+            (typeof data.type === 'string'
+              ? data.type
+              : (EVENT_TYPE_IN_DATA.exec(dataText)?.[1] ?? 'message'));
+          record.events++;
+          if (firstEvent && failedAt !== undefined) {
+            report.addedLatencyMs += performance.now() - failedAt;
+          }
+          firstEvent = false;
+          let result: PushResult;
+          try {
+            result = splicer.push({ type, data, raw: frame.raw }, out);
+          } catch (err) {
+            return {
+              kind: 'protocol',
+              message: err instanceof Error ? err.message : String(err),
+              cause: err,
+            };
+          }
+          if (result === 'continue') continue;
+          if (out.length > 0) yield concat(out.splice(0));
+          if (result === 'done' || result === 'fatal-error') return undefined;
+          if (result === 'end-at-tool') {
+            report.strategies.push('end-at-tool');
+            splicer.finish(out, undefined, { stopReason: 'tool_use' });
+            yield concat(out.splice(0));
+            return undefined;
+          }
+          const error = (data.error ?? {}) as { type?: string; message?: string };
+          return {
+            kind: 'error-event',
+            errorType: error.type ?? 'unknown',
+            message: `upstream sent an SSE error event: ${error.type ?? 'unknown'}${error.message ? ` (${error.message})` : ''}`,
+          };
+        }
+        if (out.length > 0) yield concat(out.splice(0));
+      }
+      return { kind: 'eof', message: 'the upstream body ended without message_stop' };
+    } catch (err) {
+      if (userSignal?.aborted) throw userSignal.reason;
+      if (controller.signal.reason instanceof StallError) {
+        return { kind: 'stall', message: controller.signal.reason.message, cause: err };
+      }
+      return classifyBodyError(err);
+    } finally {
+      clearTimeout(timer);
+      record.durationMs = performance.now() - attemptStart;
+      if (!controller.signal.aborted) controller.abort();
+    }
+  }
+
+  async function* body(): AsyncGenerator<Uint8Array> {
+    let current: {
+      record: AttemptRecord;
+      controller: AbortController;
+      response: UpstreamResponse;
+    } = first;
+    let failedAt: number | undefined;
+    let lastDiscard: DiscardedContent | undefined;
+    try {
+      for (;;) {
+        const failure = yield* pump(current.response, current.record, current.controller, failedAt);
+        if (failure === undefined) {
+          resolveReport(finishReport(report.failures.length === 0 ? 'clean' : 'recovered'));
+          return;
+        }
+        failedAt = performance.now();
+        current.record.failure = { kind: failure.kind, message: failure.message };
+        report.failures.push(failure.kind);
+        const out: Uint8Array[] = [];
+        lastDiscard = splicer.failAttempt(out);
+        report.discardedBytes += lastDiscard.bytes;
+        report.discardedBlocks += lastDiscard.blocks;
+        if (keepAliveMs > 0 && splicer.started) {
+          out.push(new TextEncoder().encode(encodeComment(`lifeline resuming: ${failure.kind}`)));
+        }
+        if (out.length > 0) yield concat(out);
+
+        // Plan and open the next attempt; loop here on failures before a stream starts.
+        let next: typeof current | undefined;
+        let lastFailure = failure;
+        while (next === undefined) {
+          const budgetLeft = report.attempts.length < policy.maxAttempts && !deadlinePassed();
+          const plan: ContinuationPlan =
+            splicer.unrecoverable !== undefined
+              ? { strategy: 'fail', skip: [], reason: splicer.unrecoverable }
+              : !splicer.started
+                ? {
+                    strategy: 'restart',
+                    body: original,
+                    skip: [],
+                    reason: 'nothing was emitted yet',
+                  }
+                : planContinuation({
+                    original,
+                    view: splicer.view(),
+                    models,
+                    budgetLeft,
+                    ...(options.instruction !== undefined
+                      ? { instruction: options.instruction }
+                      : {}),
+                  });
+          if (plan.strategy === 'restart' && !budgetLeft) {
+            plan.strategy = 'fail';
+            plan.reason = 'attempt budget spent';
+          }
+          if (plan.strategy === 'complete' || plan.strategy === 'end-at-tool') {
+            report.strategies.push(plan.strategy);
+            const fin: Uint8Array[] = [];
+            splicer.finish(
+              fin,
+              undefined,
+              plan.strategy === 'end-at-tool' ? { stopReason: 'tool_use' } : undefined,
+            );
+            yield concat(fin);
+            resolveReport(finishReport('recovered'));
+            return;
+          }
+          if (plan.strategy === 'fail' || plan.body === undefined) {
+            finishReport('failed');
+            const partial = splicer.started ? splicer.downstream().toMessage() : undefined;
+            throw new StreamInterruptedError({
+              reason: `${plan.reason}; last failure: ${lastFailure.message}`,
+              partial,
+              pending: lastDiscard?.openBlock,
+              report,
+              cause: lastFailure.cause,
+            });
+          }
+          const delay = backoffDelay(policy, report.attempts.length + 1, {
+            retryAfterMs: lastFailure.retryAfterMs,
+            midStream: true,
+          });
+          // Wait, then send, with keep-alive comments so client read timeouts do not fire.
+          const waitAndOpen = (async () => {
+            await sleep(delay, userSignal);
+            return openAttempt(plan.body as MessageRequestBody, plan.strategy);
+          })();
+          let settled = false;
+          waitAndOpen.then(
+            () => {
+              settled = true;
+            },
+            () => {
+              settled = true;
+            },
+          );
+          while (!settled && keepAliveMs > 0) {
+            await Promise.race([waitAndOpen.catch(() => undefined), sleep(keepAliveMs)]);
+            if (!settled)
+              yield new TextEncoder().encode(
+                encodeComment('lifeline resuming: waiting for upstream'),
+              );
+          }
+          const opened = await waitAndOpen;
+          report.strategies.push(plan.strategy);
+          let attemptFailure = opened.failure;
+          if (opened.response !== undefined) {
+            const response = opened.response;
+            if (
+              response.status >= 200 &&
+              response.status < 300 &&
+              isEventStream(response.headers)
+            ) {
+              splicer.beginAttempt(plan.strategy, plan.skip);
+              next = { record: opened.record, controller: opened.controller, response };
+              break;
+            }
+            attemptFailure = await statusFailure(response);
+            opened.record.failure = { kind: attemptFailure.kind, message: attemptFailure.message };
+            if (!isRetryableStatus(response.status)) {
+              // Our continuation was refused. One refusal we can learn from: prefill not supported.
+              const text = attemptFailure.message;
+              if (plan.strategy === 'prefill' && isPrefillRefusal(text)) {
+                models.markPrefillRefused(original.model);
+                report.attempts.pop(); // the refusal is a correction, not a spent attempt
+                continue;
+              }
+              finishReport('failed');
+              throw new StreamInterruptedError({
+                reason: `the upstream refused the continuation request (${text})`,
+                partial: splicer.downstream().toMessage(),
+                pending: lastDiscard?.openBlock,
+                report,
+              });
+            }
+          }
+          if (attemptFailure === undefined)
+            throw new Error('unreachable: attempt without response or failure');
+          report.failures.push(attemptFailure.kind);
+          lastFailure = attemptFailure;
+        }
+        current = next;
+      }
+    } catch (err) {
+      rejectReport(err);
+      throw err;
+    } finally {
+      current.controller.abort();
+    }
+  }
+
+  return {
+    kind: 'stream',
+    status: first.response.status,
+    headers: first.response.headers,
+    body: body(),
+    report: reportPromise,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './fetch.js';
+export * from './middleware.js';
+export type { LifelineLogger, LifelineOptions } from './protect.js';
