@@ -66,6 +66,31 @@ export interface EngineOptions extends SplicerOptions {
   signal?: AbortSignal | undefined;
   /** Largest SSE event accepted from upstream, bytes (default 64 MiB). */
   maxEventSize?: number;
+  /** Records the request's attempts, events and failures (see src/engine/trace.ts). */
+  trace?: TraceSink | undefined;
+}
+
+/**
+ * Receives what happens to one request, as it happens (trace recording, diagnostics). Every
+ * call is synchronous and must not throw; `data` is the parsed event, to be redacted or
+ * summarised by the sink (it may hold user content).
+ */
+export interface TraceSink {
+  attempt(info: {
+    attempt: number;
+    strategy: string;
+    t: number;
+    status?: number | undefined;
+  }): void;
+  event(info: {
+    attempt: number;
+    t: number;
+    type: string;
+    bytes: number;
+    data: Record<string, unknown>;
+  }): void;
+  failure(info: { attempt: number; t: number; kind: string; message: string }): void;
+  end(report: RecoveryReport): void;
 }
 
 export type EngineResult =
@@ -109,19 +134,6 @@ async function* iterate(body: UpstreamResponse['body']): AsyncGenerator<Uint8Arr
   }
 }
 
-async function discard(body: UpstreamResponse['body']): Promise<void> {
-  if (body === null) return;
-  try {
-    if (Symbol.asyncIterator in body) {
-      for await (const _ of body as AsyncIterable<Uint8Array>) {
-        // drain
-      }
-    } else await (body as ReadableStream<Uint8Array>).cancel();
-  } catch {
-    // the body of a response we are dropping: its errors do not matter
-  }
-}
-
 async function readText(body: UpstreamResponse['body'], limit = 64 * 1024): Promise<string> {
   const decoder = new TextDecoder();
   let text = '';
@@ -147,6 +159,15 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     at += c.length;
   }
   return out;
+}
+
+/** Observers must never break the stream they observe. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // a failing trace sink loses its record, not the user's stream
+  }
 }
 
 const EVENT_TYPE_IN_DATA = /"type"\s*:\s*"([a-z_]+)"/;
@@ -187,10 +208,21 @@ export async function runStream(
     report.containerId = splicer.containerId;
     if (!reported) {
       reported = true;
+      safely(() => options.trace?.end(report));
       options.onReport?.(report);
     }
     return report;
   };
+  const trace = options.trace;
+  const noteFailure = (attempt: number, failure: Failure) =>
+    safely(() =>
+      trace?.failure({
+        attempt,
+        t: performance.now() - t0,
+        kind: failure.kind,
+        message: failure.message,
+      }),
+    );
   const deadlinePassed = () => performance.now() - t0 > policy.deadlineMs;
 
   /** One attempt's plumbing: its abort controller (stall, user abort, engine done). */
@@ -221,6 +253,14 @@ export async function runStream(
       const response = await send({ body, attempt: record.attempt, signal: controller.signal });
       clearTimeout(timer);
       record.status = response.status;
+      safely(() =>
+        trace?.attempt({
+          attempt: record.attempt,
+          strategy,
+          t: performance.now() - t0,
+          status: response.status,
+        }),
+      );
       return { record, controller, response };
     } catch (err) {
       clearTimeout(timer);
@@ -232,6 +272,10 @@ export async function runStream(
           : classifyConnectError(err);
       record.failure = { kind: failure.kind, message: failure.message };
       record.durationMs = performance.now() - t0 - record.startedAtMs;
+      safely(() =>
+        trace?.attempt({ attempt: record.attempt, strategy, t: performance.now() - t0 }),
+      );
+      noteFailure(record.attempt, failure);
       return { record, controller, failure };
     }
   };
@@ -283,6 +327,7 @@ export async function runStream(
       }
       failure = await statusFailure(response);
       opened.record.failure = { kind: failure.kind, message: failure.message };
+      noteFailure(opened.record.attempt, failure);
     }
     if (failure === undefined) throw new Error('unreachable: attempt without response or failure');
     report.failures.push(failure.kind);
@@ -361,6 +406,17 @@ export async function runStream(
               ? data.type
               : (EVENT_TYPE_IN_DATA.exec(dataText)?.[1] ?? 'message'));
           record.events++;
+          if (trace !== undefined) {
+            safely(() =>
+              trace.event({
+                attempt: record.attempt,
+                t: performance.now() - t0,
+                type,
+                bytes: frame.raw.length,
+                data,
+              }),
+            );
+          }
           if (firstEvent && failedAt !== undefined) {
             report.addedLatencyMs += performance.now() - failedAt;
           }
@@ -424,6 +480,7 @@ export async function runStream(
         }
         failedAt = performance.now();
         current.record.failure = { kind: failure.kind, message: failure.message };
+        noteFailure(current.record.attempt, failure);
         report.failures.push(failure.kind);
         const out: Uint8Array[] = [];
         lastDiscard = splicer.failAttempt(out);
@@ -526,6 +583,7 @@ export async function runStream(
             }
             attemptFailure = await statusFailure(response);
             opened.record.failure = { kind: attemptFailure.kind, message: attemptFailure.message };
+            noteFailure(opened.record.attempt, attemptFailure);
             if (!isRetryableStatus(response.status)) {
               // Our continuation was refused. One refusal we can learn from: prefill not supported.
               const text = attemptFailure.message;
