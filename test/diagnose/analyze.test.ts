@@ -1,0 +1,347 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import type { AnalyzeResult } from '../../src/diagnose/index.js';
+import { JsonlTraceWriter } from '../../src/engine/index.js';
+import { lifelineFetch } from '../../src/integrations/index.js';
+import {
+  loadScenarioFile,
+  type MockServer,
+  parseScenario,
+  startMock,
+} from '../../src/mock/index.js';
+import {
+  curlCapture,
+  SEED_BETAS,
+  SEED_CAPTURE_FILE,
+  SEED_REQUEST,
+  SEED_SCENARIO_FILE,
+} from '../fixtures/captures/make-seed-capture.js';
+import { plainLongText } from '../fixtures/streams.js';
+
+/** Runs the CLI in-process, capturing its output and exit code. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+    out += String(chunk);
+    return true;
+  });
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+const seed = loadScenarioFile(SEED_SCENARIO_FILE);
+const plain = parseScenario(
+  {
+    name: 'plain',
+    message: { ...plainLongText, model: 'claude-opus-4-6' },
+    faults: { '1': { kind: 'stall', afterEvents: 20, ms: 400 } },
+  },
+  'inline.json',
+);
+let mock: MockServer;
+let dir: string;
+let seedCapture: string;
+let curlExit: number;
+
+/** Sends the seed request through lifeline with a trace writer; returns the trace file. */
+async function traceSeedRun(name: string, content: boolean): Promise<string> {
+  const traceDir = join(dir, name);
+  const writer = JsonlTraceWriter.create(
+    traceDir,
+    {
+      method: 'POST',
+      path: '/v1/messages',
+      model: SEED_REQUEST.model,
+      stream: true,
+      betas: SEED_BETAS.split(','),
+      upstream: mock.url,
+      headers: { 'x-api-key': 'secret-key' },
+    },
+    { content },
+  );
+  const response = await lifelineFetch({ trace: writer, logger: false })(
+    `${mock.url}/v1/messages`,
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': 'secret-key',
+        'anthropic-version': '2023-06-01',
+        'anthropic-beta': SEED_BETAS,
+        'x-mock-scenario': seed.name,
+        'x-mock-run': name,
+      },
+      body: JSON.stringify(SEED_REQUEST),
+    },
+  );
+  await response.text();
+  return join(traceDir, readdirSync(traceDir)[0]!);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lifeline-analyze-'));
+  mock = await startMock({ scenarios: [seed, plain] });
+  seedCapture = join(dir, 'capture.sse');
+  // A real client, as a user would capture it: curl exits 18 when the body is cut short.
+  const result = await curlCapture(mock.url, SEED_REQUEST, seedCapture, {
+    'x-mock-scenario': seed.name,
+    'x-mock-run': 'capture',
+  });
+  curlExit = result.code;
+});
+
+afterAll(async () => {
+  await mock.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('lifeline analyze on a capture of the seed incident', () => {
+  it('is a capture curl saw cut short', () => {
+    expect(curlExit).toBe(18);
+  });
+
+  it('states the four facts of the incident in the note', async () => {
+    const { code, out, err } = await cli(['analyze', seedCapture]);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(out).toContain('38 content blocks streamed before the drop');
+    expect(out).toContain(
+      'died in block 38, text_editor_code_execution (server_tool_use), input_json_delta at 20 bytes',
+    );
+    expect(out).toContain('previous tool input ~42 KB (text_editor_code_execution)');
+    expect(out).toContain('closed by the server during active byte transfer');
+    expect(out).toContain('message_stop:  missing');
+  });
+
+  it('states the same facts in --json', async () => {
+    const { code, out } = await cli(['analyze', seedCapture, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as AnalyzeResult;
+    expect(result.kind).toBe('capture');
+    const { incident } = result;
+    expect(incident.model).toBe('claude-opus-4-6');
+    expect(incident.stream?.completedBlocks).toBe(38);
+    expect(incident.stream?.open).toMatchObject({
+      index: 38,
+      blockType: 'server_tool_use',
+      toolName: 'text_editor_code_execution',
+      deltaType: 'input_json_delta',
+      receivedBytes: 20,
+    });
+    expect(incident.largestToolInput?.toolName).toBe('text_editor_code_execution');
+    expect(Math.round((incident.largestToolInput?.bytes ?? 0) / 1024)).toBe(42);
+    expect(incident.failure).toMatchObject({
+      kind: 'socket',
+      end: 'mid-event',
+      category: 'network/transport',
+      duringActiveTransfer: true,
+    });
+    expect(incident.failure?.closedBy).toContain(
+      'closed by the server during active byte transfer',
+    );
+    expect(incident.stream?.messageStop).toBe(false);
+    expect(result.summary).toContain('38 content blocks streamed before the drop');
+  });
+
+  it('plans a continuation turn that sends the 38 blocks back and keeps the container', async () => {
+    const { out } = await cli(['analyze', seedCapture, '--json']);
+    const { incident } = JSON.parse(out) as AnalyzeResult;
+    expect(incident.would).toMatchObject({
+      strategy: 'continue',
+      form: 'continue',
+      blocksSentBack: 38,
+      blocksRegenerated: 0,
+      discardedBlocks: 1,
+      containerId: seed.message.container?.id,
+    });
+  });
+
+  it('reads the committed capture fixture the same way', async () => {
+    const fresh = JSON.parse((await cli(['analyze', seedCapture, '--json'])).out) as AnalyzeResult;
+    const committed = JSON.parse(
+      (await cli(['analyze', SEED_CAPTURE_FILE, '--json'])).out,
+    ) as AnalyzeResult;
+    expect(committed.incident).toEqual(fresh.incident);
+    expect(readFileSync(SEED_CAPTURE_FILE).length).toBe(readFileSync(seedCapture).length);
+  });
+});
+
+describe('lifeline analyze on other captures', () => {
+  it('says there was no failure for a complete stream', async () => {
+    const clean = join(dir, 'clean.sse');
+    await curlCapture(mock.url, SEED_REQUEST, clean, {
+      'x-mock-scenario': seed.name,
+      'x-mock-run': 'clean',
+      'x-mock-faults': '{}',
+    });
+    const { code, out } = await cli(['analyze', clean]);
+    expect(code).toBe(0);
+    expect(out).toContain(
+      'no failure: the stream completed with message_stop after 41 content blocks',
+    );
+    expect(out).not.toContain('What lifeline would do');
+    const json = JSON.parse((await cli(['analyze', clean, '--json'])).out) as AnalyzeResult;
+    expect(json.incident.outcome).toBe('complete');
+    expect(json.incident.failure).toBeUndefined();
+  });
+
+  it('tells a body that ended between events from one cut mid-event', async () => {
+    const bytes = readFileSync(seedCapture);
+    const text = bytes.toString('latin1');
+    const boundary = text.lastIndexOf('\n\n') + 2;
+    const file = join(dir, 'between.sse');
+    writeFileSync(file, bytes.subarray(0, boundary));
+    const { incident } = JSON.parse((await cli(['analyze', file, '--json'])).out) as AnalyzeResult;
+    expect(incident.failure).toMatchObject({ end: 'between-events', kind: 'eof' });
+    expect(incident.failure?.duringActiveTransfer).toBeUndefined();
+    expect(incident.stream?.tail?.bytes).toBe(0);
+  });
+
+  it('reads a capture saved with its response head (curl -i)', async () => {
+    const file = join(dir, 'with-head.sse');
+    const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n';
+    writeFileSync(file, Buffer.concat([Buffer.from(head), readFileSync(seedCapture)]));
+    const { incident } = JSON.parse((await cli(['analyze', file, '--json'])).out) as AnalyzeResult;
+    expect(incident.stream?.completedBlocks).toBe(38);
+    expect(incident.stream?.open?.receivedBytes).toBe(20);
+  });
+});
+
+describe('lifeline analyze on a trace', () => {
+  it('reports where attempt 1 died and what lifeline did', async () => {
+    const trace = await traceSeedRun('trace-plain', false);
+    const { code, out } = await cli(['analyze', trace, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as AnalyzeResult;
+    expect(result.kind).toBe('trace');
+    const { incident } = result;
+    expect(incident.stream?.completedBlocks).toBe(38);
+    expect(incident.stream?.open).toMatchObject({
+      index: 38,
+      blockType: 'server_tool_use',
+      deltaType: 'input_json_delta',
+      receivedBytes: 20,
+    });
+    expect(incident.failure).toMatchObject({
+      attempt: 1,
+      kind: 'socket',
+      end: 'mid-event',
+      duringActiveTransfer: true,
+    });
+    expect(incident.did).toMatchObject({
+      outcome: 'recovered',
+      attempts: 2,
+      strategies: ['continue'],
+      containerId: seed.message.container?.id,
+    });
+    expect(incident.laterAttempts).toMatchObject([
+      { attempt: 2, strategy: 'continue', end: 'complete' },
+    ]);
+  });
+
+  it('names the tool when the trace was recorded with content', async () => {
+    const trace = await traceSeedRun('trace-content', true);
+    const { out } = await cli(['analyze', trace]);
+    expect(out).toContain(
+      'died in block 38, text_editor_code_execution (server_tool_use), input_json_delta at 20 bytes',
+    );
+    expect(out).toContain('previous tool input ~42 KB (text_editor_code_execution)');
+    expect(out).toContain('lifeline recovered the stream in 2 attempts');
+    expect(out).not.toContain('secret-key');
+  });
+
+  it('says the stream stalled first when it went quiet past the stall timeout', async () => {
+    const traceDir = join(dir, 'trace-stall');
+    const writer = JsonlTraceWriter.create(traceDir, {
+      method: 'POST',
+      path: '/v1/messages',
+      model: 'claude-opus-4-6',
+      stream: true,
+      betas: [],
+      upstream: mock.url,
+      headers: {},
+    });
+    const fetchThrough = lifelineFetch({ trace: writer, logger: false, stallTimeoutMs: 150 });
+    const response = await fetchThrough(`${mock.url}/v1/messages`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-mock-scenario': 'plain',
+        'x-mock-run': 'stall',
+      },
+      body: JSON.stringify({
+        model: 'claude-opus-4-6',
+        max_tokens: 1000,
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    await response.text();
+    const trace = join(traceDir, readdirSync(traceDir)[0]!);
+    const { out } = await cli(['analyze', trace, '--json']);
+    const { incident } = JSON.parse(out) as AnalyzeResult;
+    expect(incident.failure).toMatchObject({ kind: 'stall', end: 'stall' });
+    expect(incident.failure?.silenceMs).toBeGreaterThanOrEqual(140);
+    expect(incident.did?.outcome).toBe('recovered');
+    const text = (await cli(['analyze', trace])).out;
+    expect(text).toContain('the stream stalled');
+  });
+});
+
+describe('lifeline analyze on bad input', () => {
+  async function expectBadInput(args: string[], pattern: RegExp): Promise<void> {
+    const { code, out, err } = await cli(args);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).toMatch(pattern);
+  }
+
+  it('rejects a missing file', async () => {
+    await expectBadInput(['analyze', join(dir, 'nope.sse')], /no such file/);
+  });
+
+  it('rejects an empty file', async () => {
+    const file = join(dir, 'empty.sse');
+    writeFileSync(file, '');
+    await expectBadInput(['analyze', file], /is empty/);
+  });
+
+  it('rejects a file that is neither SSE nor a trace', async () => {
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'The stream dropped again at 10:07.\nNo idea why.\n');
+    await expectBadInput(['analyze', file], /neither a raw SSE capture .* nor a lifeline trace/);
+  });
+
+  it('rejects JSON that is not a trace', async () => {
+    const file = join(dir, 'other.json');
+    writeFileSync(file, '{"hello":"world"}\n');
+    await expectBadInput(['analyze', file], /JSON but not a lifeline trace/);
+  });
+
+  it('rejects a truncated trace', async () => {
+    const trace = await traceSeedRun('trace-truncated', false);
+    const bytes = readFileSync(trace);
+    const file = join(dir, 'truncated.jsonl');
+    writeFileSync(file, bytes.subarray(0, bytes.length - 40));
+    await expectBadInput(['analyze', file], /truncated: its last line \(\d+\) stops mid-record/);
+  });
+
+  it('rejects a directory', async () => {
+    await expectBadInput(['analyze', dir], /is a directory/);
+  });
+});
