@@ -12,6 +12,7 @@ import type {
   UnknownStreamEvent,
 } from '../protocol/index.js';
 import { blockCategory } from '../protocol/index.js';
+import { encodeJsonEvent } from '../sse/index.js';
 
 export interface Chunking {
   /** Code points per `text_delta` / `thinking_delta` (default 8). */
@@ -142,4 +143,11 @@ export function renderMessage(
   } as RenderedEvent);
   events.push({ type: 'message_stop' });
   return events;
+}
+
+/** A message's stream events encoded the way the API writes them, one Buffer per event. */
+export function encodeMessageEvents(message: StreamMessage, options: RenderOptions = {}): Buffer[] {
+  return renderMessage(message, options).map((event) =>
+    Buffer.from(encodeJsonEvent(event.type, event)),
+  );
 }

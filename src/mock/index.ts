@@ -1,0 +1,17 @@
+/**
+ * The mock upstream: an Anthropic-compatible server for tests, benchmarks and demos, with
+ * scenarios, continuation rules and fault injection at the socket.
+ */
+export * from './api.js';
+export * from './continuation.js';
+export * from './faults.js';
+export * from './render.js';
+export * from './scenario.js';
+export * from './server.js';
+export {
+  encodeErrorEvent,
+  joinChunks,
+  type StreamPlan,
+  type WireProgress,
+  writeStream,
+} from './wire.js';

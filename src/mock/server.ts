@@ -1,0 +1,607 @@
+/**
+ * The mock upstream: an Anthropic-compatible HTTP server that streams a scenario's message,
+ * answers continuations with the rest of it, and injects faults at the socket.
+ *
+ * Each scenario's fresh response is rendered and encoded once, at start; a request then only
+ * writes Buffers, so the mock keeps up with hundreds of concurrent streams in benchmarks.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ContentBlock, StreamMessage } from '../protocol/index.js';
+import {
+  apiHeaders,
+  betaNames,
+  errorBody,
+  estimateTokens,
+  type MessagesRequest,
+  newId,
+  requestContainerId,
+  requestContainerSkills,
+  thinkingEnabled,
+  validateMessages,
+  validateMessagesRequest,
+} from './api.js';
+import { type PrefixMatch, planContinuation, type RequestKind } from './continuation.js';
+import {
+  type Fault,
+  type FaultMap,
+  faultForAttempt,
+  faultMapSchema,
+  faultSchema,
+  type ResolvedFault,
+  resolveFault,
+} from './faults.js';
+import { encodeMessageEvents } from './render.js';
+import {
+  assertUniqueNames,
+  formatIssuePath,
+  loadScenarios,
+  type Scenario,
+  scenarioAllowsPrefill,
+} from './scenario.js';
+import { abortableSleep, joinChunks, type WireProgress, writeStream } from './wire.js';
+
+export interface MockServerOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Address to bind; default 127.0.0.1. */
+  host?: string;
+  /** Scenarios, or a scenario file or directory to load them from. */
+  scenarios: Scenario[] | string;
+  /** Faults that replace every scenario's own (e.g. `lifeline mock --fault`). */
+  faults?: FaultMap;
+}
+
+/** One `POST /v1/messages` the mock received, for tests. The API key is never kept. */
+export interface MockRequestRecord {
+  /** Order of arrival, from 1. */
+  seq: number;
+  /** `x-mock-run`, or `scenario:<name>` without it. */
+  runId: string;
+  /** Attempt number within the run, from 1. */
+  attempt: number;
+  scenario: string | undefined;
+  kind: RequestKind | undefined;
+  stream: boolean;
+  /** The status sent. */
+  status: number;
+  validation: { ok: true } | { ok: false; errorType: string; message: string };
+  /** The fault applied to this attempt, with concrete positions. */
+  fault: ResolvedFault | undefined;
+  /** What the request's assistant content covered (prefill and continuation). */
+  match?: PrefixMatch;
+  /** Prefill/continuation of a message with a container: did the request name its id? */
+  containerReused?: boolean;
+  /** The `container.skills` the request asked for. */
+  containerSkills?: unknown[];
+  /** The response message's id and container id. */
+  messageId?: string;
+  containerId?: string;
+  /** SSE bytes and events that went out (streams only); updated while streaming. */
+  sse?: WireProgress;
+  /** Request headers, minus credentials. */
+  headers: Record<string, string>;
+  /** The parsed JSON body (undefined when it was not JSON). */
+  body: unknown;
+}
+
+export interface MockServer {
+  url: string;
+  host: string;
+  port: number;
+  scenarios: readonly Scenario[];
+  /** Every `POST /v1/messages`, in order of arrival. */
+  readonly requests: MockRequestRecord[];
+  /** The encoded events of a scenario's uninterrupted stream (what a fault cuts into). */
+  renderedEvents(name: string): readonly Buffer[];
+  /** Forgets the request log and every run's attempt counter. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** A scenario with its fresh response rendered and encoded once. */
+interface Prepared {
+  scenario: Scenario;
+  events: Buffer[];
+  eventLengths: number[];
+  chunks: Buffer[];
+  json: Buffer;
+}
+
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const CREDENTIAL_HEADERS = new Set(['x-api-key', 'authorization', 'proxy-authorization', 'cookie']);
+
+function prepare(scenario: Scenario): Prepared {
+  const events = encodeMessageEvents(scenario.message, scenario.chunking);
+  return {
+    scenario,
+    events,
+    eventLengths: events.map((e) => e.length),
+    chunks: joinChunks(events, scenario.eventsPerWrite),
+    json: Buffer.from(JSON.stringify(scenario.message)),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) parts.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(parts)));
+    req.on('error', reject);
+  });
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function loggedHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (CREDENTIAL_HEADERS.has(name) || value === undefined) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  errorType: string,
+  message: string,
+  requestId: string,
+  headers: Record<string, string> = {},
+): void {
+  const body = errorBody(errorType, message, requestId);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'request-id': requestId,
+    'x-should-retry': String(status === 429 || status >= 500),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** Parses `x-mock-faults`: a fault map, or one fault (meaning attempt 1). */
+function parseFaultHeader(
+  value: string,
+): { ok: true; faults: FaultMap } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch (err) {
+    return { ok: false, message: `x-mock-faults: not valid JSON: ${(err as Error).message}` };
+  }
+  const single = typeof json === 'object' && json !== null && 'kind' in json;
+  const parsed = single ? faultSchema.safeParse(json) : faultMapSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = formatIssuePath(issue?.path ?? []);
+    return {
+      ok: false,
+      message: `x-mock-faults${where ? `.${where}` : ''}: ${issue?.message ?? 'invalid'}`,
+    };
+  }
+  return { ok: true, faults: single ? { '1': parsed.data as Fault } : (parsed.data as FaultMap) };
+}
+
+interface RunState {
+  attempts: number;
+  faults?: FaultMap;
+}
+
+export async function startMock(options: MockServerOptions): Promise<MockServer> {
+  const scenarios =
+    typeof options.scenarios === 'string' ? loadScenarios(options.scenarios) : options.scenarios;
+  assertUniqueNames(scenarios);
+  const prepared = new Map(scenarios.map((s) => [s.name, prepare(s)]));
+  const requests: MockRequestRecord[] = [];
+  const runs = new Map<string, RunState>();
+  const shutdown = new AbortController();
+  let seq = 0;
+
+  const modelIds = [...new Set(scenarios.map((s) => s.message.model))].sort();
+
+  function selectScenario(req: IncomingMessage): Prepared | string {
+    const named = headerValue(req, 'x-mock-scenario');
+    const names = [...prepared.keys()].join(', ');
+    if (named !== undefined) {
+      return (
+        prepared.get(named) ??
+        `x-mock-scenario: no scenario named "${named}" is loaded (loaded: ${names}).`
+      );
+    }
+    if (prepared.size === 1) return [...prepared.values()][0]!;
+    return `Several scenarios are loaded: choose one with the x-mock-scenario header (loaded: ${names}).`;
+  }
+
+  async function handleMessages(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<void> {
+    const raw = await readBody(req);
+    const record: MockRequestRecord = {
+      seq: ++seq,
+      runId: '',
+      attempt: 0,
+      scenario: undefined,
+      kind: undefined,
+      stream: false,
+      status: 200,
+      validation: { ok: true },
+      fault: undefined,
+      headers: loggedHeaders(req),
+      body: undefined,
+    };
+    requests.push(record);
+    const reject = (status: number, errorType: string, message: string) => {
+      record.status = status;
+      record.validation = { ok: false, errorType, message };
+      sendError(res, status, errorType, message, requestId);
+    };
+    if (raw === 'too-large')
+      return reject(
+        413,
+        'request_too_large',
+        `Request exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`,
+      );
+    try {
+      record.body = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      return reject(
+        400,
+        'invalid_request_error',
+        `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
+      );
+    }
+    const selected = selectScenario(req);
+    if (typeof selected === 'string') return reject(400, 'invalid_request_error', selected);
+    const { scenario } = selected;
+    record.scenario = scenario.name;
+
+    // The attempt counts every request of the run, rejected ones included: faults are keyed by it.
+    const runId = headerValue(req, 'x-mock-run') ?? `scenario:${scenario.name}`;
+    let run = runs.get(runId);
+    if (run === undefined) {
+      run = { attempts: 0 };
+      runs.set(runId, run);
+    }
+    record.runId = runId;
+    record.attempt = ++run.attempts;
+    const faultHeader = headerValue(req, 'x-mock-faults');
+    if (faultHeader !== undefined) {
+      const parsed = parseFaultHeader(faultHeader);
+      if (!parsed.ok) return reject(400, 'invalid_request_error', parsed.message);
+      run.faults = parsed.faults;
+    }
+
+    const checked = validateMessagesRequest(record.body);
+    if (!checked.ok) return reject(400, 'invalid_request_error', checked.message);
+    const request = checked.value;
+    record.stream = request.stream;
+    const skills = requestContainerSkills(request);
+    if (skills !== undefined) record.containerSkills = skills;
+
+    if (scenario.requireBetas) {
+      const sent = betaNames(req.headers['anthropic-beta']);
+      const missing = scenario.betas.filter((b) => !sent.has(b));
+      if (missing.length > 0) {
+        return reject(
+          400,
+          'invalid_request_error',
+          `This request uses tools that need the beta(s) ${missing.join(', ')}: add them to the anthropic-beta header (scenario "${scenario.name}" requires ${scenario.betas.join(', ')}).`,
+        );
+      }
+    }
+
+    const message = scenario.message;
+    const plan = planContinuation(request.messages, message.content as ContentBlock[], {
+      prefillAllowed: scenarioAllowsPrefill(scenario),
+      restate: scenario.restate,
+      continuationThinking: scenario.continuationThinking,
+      thinkingEnabled: thinkingEnabled(request),
+    });
+    record.kind = plan.kind;
+    if (!plan.ok) return reject(400, 'invalid_request_error', plan.violation.message);
+    if (plan.match !== undefined) record.match = plan.match;
+
+    let events: readonly Buffer[];
+    let eventLengths: readonly number[];
+    let chunks: readonly Buffer[] | undefined;
+    let json: Buffer;
+    if (plan.kind === 'fresh') {
+      ({ events, eventLengths, chunks, json } = selected);
+      record.messageId = message.id;
+      if (message.container) record.containerId = message.container.id;
+    } else {
+      const continued = continuationMessage(message, plan.content, request, raw.length);
+      if (message.container) {
+        record.containerReused = continued.container?.id === message.container.id;
+        record.containerId = continued.container?.id;
+      }
+      record.messageId = continued.id;
+      events = encodeMessageEvents(continued, scenario.chunking);
+      eventLengths = events.map((e) => e.length);
+      json = Buffer.from(JSON.stringify(continued));
+    }
+
+    const declared = faultForAttempt(
+      options.faults ?? run.faults ?? scenario.faults,
+      record.attempt,
+    );
+    const fault = declared === undefined ? undefined : resolveFault(declared, eventLengths);
+    record.fault = fault;
+
+    if (fault?.kind === 'http') {
+      record.status = fault.status;
+      sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      return;
+    }
+    const headers = {
+      ...apiHeaders(requestId),
+      'x-mock-attempt': String(record.attempt),
+      'x-mock-request-kind': plan.kind,
+    };
+    if (!request.stream) return sendJson(res, json, headers, fault, record);
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'transfer-encoding': 'chunked',
+    });
+    const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
+    record.sse = progress;
+    await writeStream(
+      res,
+      {
+        events,
+        eventsPerWrite: scenario.eventsPerWrite,
+        fault,
+        ...(chunks !== undefined ? { chunks } : {}),
+        signal: shutdown.signal,
+      },
+      progress,
+    );
+  }
+
+  /** A non-streaming answer, with the fault's equivalent on a JSON body. */
+  async function sendJson(
+    res: ServerResponse,
+    json: Buffer,
+    headers: Record<string, string>,
+    fault: ResolvedFault | undefined,
+    record: MockRequestRecord,
+  ): Promise<void> {
+    const head = {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': String(json.length),
+    };
+    if (fault === undefined || !fault.fires) {
+      res.writeHead(200, head);
+      res.end(json);
+      return;
+    }
+    switch (fault.kind) {
+      case 'error': {
+        const status =
+          fault.errorType === 'overloaded_error'
+            ? 529
+            : fault.errorType === 'rate_limit_error'
+              ? 429
+              : 500;
+        record.status = status;
+        sendError(res, status, fault.errorType, fault.message, headers['request-id'] ?? '');
+        return;
+      }
+      case 'stall':
+        await abortableSleep(fault.ms, shutdown.signal);
+        if (fault.afterStall === 'continue') {
+          res.writeHead(200, head);
+          res.end(json);
+          return;
+        }
+        res.writeHead(200, head);
+        res.flushHeaders();
+        res.socket?.write(Buffer.alloc(0), () => res.socket?.destroy());
+        return;
+      case 'trickle':
+        res.writeHead(200, head);
+        for (
+          let offset = 0;
+          offset < json.length && !res.destroyed;
+          offset += fault.bytesPerWrite
+        ) {
+          if (!res.write(json.subarray(offset, offset + fault.bytesPerWrite)))
+            await once(res, 'drain');
+          await abortableSleep(fault.intervalMs, shutdown.signal);
+        }
+        res.end();
+        return;
+      default: {
+        // drop, reset, eof: the body stops halfway, short of its content-length.
+        res.writeHead(200, head);
+        const socket = res.socket;
+        res.write(json.subarray(0, Math.floor(json.length / 2)), () => {
+          if (fault.kind === 'reset' && socket && typeof socket.resetAndDestroy === 'function')
+            socket.resetAndDestroy();
+          else socket?.destroy();
+        });
+      }
+    }
+  }
+
+  function handleModels(res: ServerResponse, requestId: string, path: string): void {
+    const models = modelIds.map((id) => ({
+      type: 'model',
+      id,
+      display_name: id,
+      created_at: '2025-01-01T00:00:00Z',
+    }));
+    const single = /^\/v1\/models\/([^/]+)$/.exec(path);
+    if (single !== null) {
+      const id = decodeURIComponent(single[1]!);
+      const model = models.find((m) => m.id === id);
+      if (model === undefined) sendError(res, 404, 'not_found_error', `model: ${id}`, requestId);
+      else sendJsonBody(res, model, requestId);
+      return;
+    }
+    sendJsonBody(
+      res,
+      {
+        data: models,
+        has_more: false,
+        first_id: models[0]?.id ?? null,
+        last_id: models.at(-1)?.id ?? null,
+      },
+      requestId,
+    );
+  }
+
+  async function handleCountTokens(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+  ): Promise<void> {
+    const raw = await readBody(req);
+    if (raw === 'too-large')
+      return sendError(res, 413, 'request_too_large', 'Request too large', requestId);
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      return sendError(
+        res,
+        400,
+        'invalid_request_error',
+        `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
+        requestId,
+      );
+    }
+    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    if (typeof b.model !== 'string')
+      return sendError(
+        res,
+        400,
+        'invalid_request_error',
+        b.model === undefined ? 'model: Field required' : 'model: Input should be a valid string',
+        requestId,
+      );
+    const messages = validateMessages(b.messages);
+    if (!messages.ok)
+      return sendError(res, 400, 'invalid_request_error', messages.message, requestId);
+    sendJsonBody(res, { input_tokens: estimateTokens(raw.length) }, requestId);
+  }
+
+  const server: Server = createServer((req, res) => {
+    const requestId = newId('req_011');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = async () => {
+      if (req.method === 'POST' && path === '/v1/messages')
+        return handleMessages(req, res, requestId);
+      if (req.method === 'POST' && path === '/v1/messages/count_tokens')
+        return handleCountTokens(req, res, requestId);
+      if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
+        return handleModels(res, requestId, path);
+      }
+      req.resume();
+      sendError(
+        res,
+        404,
+        'not_found_error',
+        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.`,
+        requestId,
+      );
+    };
+    route().catch((err: unknown) => {
+      if (!res.headersSent)
+        sendError(
+          res,
+          500,
+          'api_error',
+          `mock internal error: ${(err as Error).message}`,
+          requestId,
+        );
+      else res.destroy();
+    });
+  });
+  // A client that sends a new request on a kept-alive socket must not wait for Node's default.
+  server.keepAliveTimeout = 5_000;
+
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address() as AddressInfo;
+  const host = address.address;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+
+  return {
+    url: `http://${urlHost}:${address.port}`,
+    host,
+    port: address.port,
+    scenarios,
+    requests,
+    renderedEvents(name) {
+      const p = prepared.get(name);
+      if (p === undefined) throw new Error(`no scenario named "${name}" is loaded`);
+      return p.events;
+    },
+    reset() {
+      requests.length = 0;
+      runs.clear();
+      seq = 0;
+    },
+    async close() {
+      shutdown.abort();
+      const closed = once(server, 'close');
+      server.close();
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+function sendJsonBody(res: ServerResponse, value: unknown, requestId: string): void {
+  const body = JSON.stringify(value);
+  res.writeHead(200, {
+    ...apiHeaders(requestId),
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** The message that answers a prefill or continuation: new id, the remainder, fresh usage. */
+function continuationMessage(
+  target: StreamMessage,
+  content: ContentBlock[],
+  request: MessagesRequest,
+  requestBytes: number,
+): StreamMessage {
+  let container = target.container;
+  if (container) {
+    // The API starts a new container when the request does not name the old one: files and
+    // state from the first attempt are gone, which the request log records.
+    const reused = requestContainerId(request) === container.id;
+    if (!reused) container = { ...container, id: newId('container_011') };
+  }
+  return {
+    ...target,
+    id: newId('msg_01'),
+    content: content as StreamMessage['content'],
+    usage: {
+      ...target.usage,
+      input_tokens: estimateTokens(requestBytes),
+      output_tokens: estimateTokens(Buffer.byteLength(JSON.stringify(content))),
+    },
+    ...(container !== undefined ? { container } : {}),
+  };
+}
