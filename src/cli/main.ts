@@ -11,6 +11,7 @@ import { VERSION } from '../version.js';
 const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => void }>> = [
   // commands:begin
   () => import('./analyze.js'),
+  () => import('./proxy.js'),
   // commands:end
 ];
 

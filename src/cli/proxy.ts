@@ -1,0 +1,139 @@
+/**
+ * `lifeline proxy`: runs the protecting HTTP proxy until SIGTERM/SIGINT, then shuts down
+ * gracefully (open streams may finish until the deadline).
+ */
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import {
+  LOG_LEVELS,
+  type ProxyConfig,
+  ProxyConfigError,
+  type ProxyServer,
+  resolveProxyConfig,
+  startProxy,
+} from '../proxy/index.js';
+
+function integer(name: string, min = 0) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`${name} takes a whole number >= ${min}, got "${value}".`);
+    }
+    return n;
+  };
+}
+
+interface Flags {
+  port?: number;
+  host?: string;
+  upstream?: string;
+  config?: string;
+  traceDir?: string;
+  traceContent?: boolean;
+  upgradeNonstreaming?: boolean;
+  stallTimeoutMs?: number;
+  maxAttempts?: number;
+  maxBodyBytes?: number;
+  shutdownDeadlineMs?: number;
+  logLevel?: ProxyConfig['logLevel'];
+}
+
+const HELP_AFTER = `
+Point any client at the proxy:
+  ANTHROPIC_BASE_URL=http://127.0.0.1:8787 python app.py   (Python SDK, httpx)
+  new Anthropic({ baseURL: 'http://127.0.0.1:8787' })      (TypeScript SDK)
+  curl http://127.0.0.1:8787/v1/messages ...               (anything that speaks HTTP)
+
+Settings, highest precedence first:
+  1. command-line flags
+  2. the JSON config file (--config FILE, else $LIFELINE_CONFIG); unknown keys are errors
+  3. environment: LIFELINE_PORT, LIFELINE_HOST, LIFELINE_UPSTREAM, LIFELINE_LOG_LEVEL
+  4. defaults
+
+Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstreaming,
+stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
+shutdownDeadlineMs, upstreamConnections, logLevel, instruction, thinking.
+
+Local endpoints (never forwarded): GET /healthz, GET /metrics (Prometheus).
+Logs: one JSON line per request on stdout; API keys are never logged.`;
+
+export function register(program: Command): void {
+  program
+    .command('proxy')
+    .description(
+      'Run an HTTP proxy that makes dropped Anthropic Messages streams recoverable for any client (set ANTHROPIC_BASE_URL to it).',
+    )
+    .option('--port <n>', 'port to listen on (0: any free port; default 8787)', integer('--port'))
+    .option('--host <address>', 'address to bind (default 127.0.0.1)')
+    .option('--upstream <url>', 'the API to forward to (default https://api.anthropic.com)')
+    .option('--config <file>', 'JSON config file (default $LIFELINE_CONFIG)')
+    .option('--trace-dir <dir>', 'write one JSONL trace per protected request into DIR (mode 0600)')
+    .option('--trace-content', 'include message content in traces (off by default)')
+    .option(
+      '--upgrade-nonstreaming',
+      'send non-streaming /v1/messages upstream as streams, so they are protected too',
+    )
+    .option(
+      '--stall-timeout-ms <ms>',
+      'no byte for this long is a failure (default 90000)',
+      integer('--stall-timeout-ms', 1),
+    )
+    .option(
+      '--max-attempts <n>',
+      'attempts per request, the first included (default 6)',
+      integer('--max-attempts', 1),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      'largest request body accepted (default 33554432)',
+      integer('--max-body-bytes', 1),
+    )
+    .option(
+      '--shutdown-deadline-ms <ms>',
+      'on SIGTERM/SIGINT, how long open streams may still run (default 30000)',
+      integer('--shutdown-deadline-ms'),
+    )
+    .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
+    .addHelpText('after', HELP_AFTER)
+    .action(async (flags: Flags) => {
+      let proxy: ProxyServer;
+      try {
+        const settings = resolveProxyConfig(flags);
+        proxy = await startProxy(settings);
+      } catch (err) {
+        process.exitCode = 2;
+        const code = (err as { code?: unknown }).code;
+        const message =
+          err instanceof ProxyConfigError
+            ? err.message
+            : code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL'
+              ? `cannot listen (${String(code)}): ${(err as Error).message}. Choose another --port or --host.`
+              : err instanceof Error
+                ? err.message
+                : String(err);
+        process.stderr.write(`lifeline proxy: ${message}\n`);
+        return;
+      }
+      process.stderr.write(
+        `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
+          `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            // A second signal: do not wait for the deadline.
+            process.stderr.write(`lifeline proxy: ${signal} again, exiting now\n`);
+            process.exit(1);
+          }
+          stopping = true;
+          process.stderr.write(
+            `lifeline proxy: ${signal}: no new connections; open streams have ` +
+              `${proxy.settings.shutdownDeadlineMs} ms to finish\n`,
+          );
+          proxy.close().then(resolve, resolve);
+        };
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
+      });
+    });
+}

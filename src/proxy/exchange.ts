@@ -1,0 +1,47 @@
+/**
+ * One request/response through the proxy, and what every handler can reach.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { ResolvedProxyConfig } from './config.js';
+import type { ProxyMetrics } from './metrics.js';
+import type { Upstream } from './upstream.js';
+
+/** Why an exchange's signal aborted. */
+export class ClientClosedError extends Error {
+  constructor() {
+    super('the client closed the connection');
+    this.name = 'ClientClosedError';
+  }
+}
+
+export class ShutdownError extends Error {
+  constructor(deadlineMs: number) {
+    super(`the proxy is shutting down and the stream did not finish within ${deadlineMs} ms`);
+    this.name = 'ShutdownError';
+  }
+}
+
+export interface Exchange {
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** The proxy's id for this request (logs, traces, `x-lifeline-request-id`). */
+  id: string;
+  method: string;
+  path: string;
+  /** The query string, with its `?`, or ''. */
+  search: string;
+  /** Aborted when the client goes away (or at the shutdown deadline): stop all upstream work. */
+  signal: AbortSignal;
+  /** Fields of the request's log line, filled in by the handler. */
+  log: Record<string, unknown>;
+  /** Body bytes written to the client. */
+  bytesDown: number;
+}
+
+export interface ProxyContext {
+  settings: ResolvedProxyConfig;
+  upstream: Upstream;
+  metrics: ProxyMetrics;
+  logger: Logger;
+}

@@ -1,0 +1,395 @@
+/**
+ * `POST /v1/messages` through the resume engine.
+ *
+ * A streaming request runs through `runStream`: every attempt goes to the configured upstream
+ * with the client's headers, and the client gets the first attempt's status and headers with
+ * the spliced stream as body. With `upgradeNonstreaming`, a non-streaming request is sent as a
+ * stream too and the assembled message returned as JSON, so it gains resumption as well.
+ *
+ * When recovery fails, the client gets the failure in the API's own shape, so its SDK raises an
+ * APIError carrying our explanation instead of a bare socket error: a 502 JSON body when no byte
+ * was sent yet, else an SSE `error` event and a clean end of the stream.
+ */
+import {
+  type EngineOptions,
+  type EngineResult,
+  JsonlTraceWriter,
+  runStream,
+  type Send,
+  betasOf,
+} from '../engine/index.js';
+import { MessageAccumulator, parseStreamEvent } from '../message/index.js';
+import {
+  checkRequestBody,
+  type MessageRequestBody,
+  type RecoveryReport,
+  StreamInterruptedError,
+  summarize,
+} from '../resume/index.js';
+import { SseDecoder } from '../sse/index.js';
+import { type Exchange, type ProxyContext, ShutdownError } from './exchange.js';
+import {
+  discardRest,
+  downstreamResponseHeaders,
+  drained,
+  readBody,
+  sendApiError,
+  sseErrorEvent,
+  upstreamRequestHeaders,
+} from './http.js';
+import { forward, unreachableMessage } from './passthrough.js';
+import { toWebHeaders } from './upstream.js';
+
+const STATUS_FOR_ERROR_TYPE: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  overloaded_error: 529,
+};
+
+export async function handleMessages(ex: Exchange, ctx: ProxyContext): Promise<void> {
+  const { res } = ex;
+  const limit = ctx.settings.maxBodyBytes;
+  const read = await readBody(ex.req, limit);
+  if (read.kind === 'aborted') return;
+  if (read.kind === 'too-large') {
+    sendApiError(
+      res,
+      413,
+      'request_too_large',
+      `lifeline: the request body is larger than the proxy's limit of ${limit} bytes` +
+        `${read.declared !== undefined ? ` (content-length: ${read.declared})` : ''}. ` +
+        'Send a smaller request, or raise the limit with the maxBodyBytes config setting.',
+      { 'x-lifeline-request-id': ex.id },
+    );
+    discardRest(ex.req, limit);
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(read.body.toString('utf8'));
+  } catch (err) {
+    sendApiError(
+      res,
+      400,
+      'invalid_request_error',
+      `lifeline: the request body is not valid JSON (${err instanceof Error ? err.message : String(err)}). ` +
+        'POST /v1/messages takes a JSON object with model, max_tokens and messages.',
+      { 'x-lifeline-request-id': ex.id },
+    );
+    return;
+  }
+  // A body the engine cannot work with goes to the API unchanged: its 400 is the authority.
+  if (checkRequestBody(parsed) !== undefined) return forward(ex, ctx, read.body);
+  const body = parsed as MessageRequestBody;
+  ex.log.model = body.model;
+  if (body.stream === true) return streamThroughEngine(ex, ctx, body, read.body, false);
+  if (ctx.settings.upgradeNonstreaming) {
+    return streamThroughEngine(ex, ctx, { ...body, stream: true }, undefined, true);
+  }
+  return forward(ex, ctx, read.body);
+}
+
+function openTrace(
+  ex: Exchange,
+  ctx: ProxyContext,
+  body: MessageRequestBody,
+  upgraded: boolean,
+): JsonlTraceWriter | undefined {
+  const dir = ctx.settings.traceDir;
+  if (dir === undefined) return undefined;
+  try {
+    const writer = JsonlTraceWriter.create(
+      dir,
+      {
+        id: ex.id,
+        method: ex.method,
+        path: ex.path + ex.search,
+        model: body.model,
+        stream: !upgraded,
+        betas: betasOf(ex.req.headers['anthropic-beta']),
+        upstream: ctx.upstream.origin,
+        headers: ex.req.headers,
+      },
+      { content: ctx.settings.traceContent },
+    );
+    ex.log.trace = writer.path;
+    return writer;
+  } catch (err) {
+    ctx.logger.warn(
+      { id: ex.id, err: err instanceof Error ? err.message : String(err) },
+      `lifeline: cannot write a trace in ${dir}; the request continues without one`,
+    );
+    return undefined;
+  }
+}
+
+function engineOptions(
+  ex: Exchange,
+  ctx: ProxyContext,
+  trace: JsonlTraceWriter | undefined,
+  onReport: (report: RecoveryReport) => void,
+): EngineOptions {
+  const s = ctx.settings;
+  return {
+    stallTimeoutMs: s.stallTimeoutMs,
+    keepAliveMs: s.keepAliveMs,
+    policy: {
+      maxAttempts: s.maxAttempts,
+      ...(s.baseDelayMs !== undefined ? { baseDelayMs: s.baseDelayMs } : {}),
+      ...(s.maxDelayMs !== undefined ? { maxDelayMs: s.maxDelayMs } : {}),
+      ...(s.deadlineMs !== undefined ? { deadlineMs: s.deadlineMs } : {}),
+    },
+    ...(s.instruction !== undefined ? { instruction: s.instruction } : {}),
+    ...(s.thinking !== undefined ? { thinking: s.thinking } : {}),
+    signal: ex.signal,
+    trace,
+    onReport,
+  };
+}
+
+/** The explanation clients see when recovery failed (or the proxy gave up on the stream). */
+function failureMessage(err: unknown): string {
+  if (err instanceof StreamInterruptedError) return `lifeline: ${err.explanation}`;
+  if (err instanceof ShutdownError) return `lifeline: ${err.message}; retry the request.`;
+  return `lifeline: the stream failed inside the proxy (${err instanceof Error ? err.message : String(err)}); retry the request.`;
+}
+
+async function streamThroughEngine(
+  ex: Exchange,
+  ctx: ProxyContext,
+  body: MessageRequestBody,
+  raw: Buffer | undefined,
+  upgraded: boolean,
+): Promise<void> {
+  const { res } = ex;
+  const headers = upstreamRequestHeaders(ex.req.headers, { rewrittenBody: true });
+  const path = ex.path + ex.search;
+  const send: Send = async ({ body: attemptBody, signal }) => {
+    // The first attempt sends the client's bytes as they came; later ones are the planner's.
+    const payload = attemptBody === body && raw !== undefined ? raw : JSON.stringify(attemptBody);
+    try {
+      const r = await ctx.upstream.request({
+        method: 'POST',
+        path,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: payload,
+        signal,
+      });
+      ctx.metrics.upstreamResponses.inc({ status: String(r.statusCode) });
+      return { status: r.statusCode, headers: toWebHeaders(r.headers), body: r.body };
+    } catch (err) {
+      if (!signal.aborted) ctx.metrics.upstreamResponses.inc({ status: 'error' });
+      throw err;
+    }
+  };
+  const onReport = (report: RecoveryReport) => {
+    ctx.metrics.observeReport(report);
+    ex.log.recovery = {
+      outcome: report.outcome,
+      attempts: report.attempts.length,
+      failures: report.failures,
+      strategies: report.strategies,
+      discardedBytes: report.discardedBytes,
+      addedLatencyMs: Math.round(report.addedLatencyMs),
+      extraInputTokens: report.extraInputTokens,
+      extraOutputTokens: report.extraOutputTokens,
+      ...(report.containerId !== undefined ? { containerId: report.containerId } : {}),
+    };
+    if (report.outcome !== 'clean') ex.log.summary = summarize(report);
+  };
+  const trace = openTrace(ex, ctx, body, upgraded);
+  if (upgraded) ex.log.upgraded = true;
+  ctx.metrics.streams.inc();
+
+  let result: EngineResult;
+  try {
+    result = await runStream(body, send, engineOptions(ex, ctx, trace, onReport));
+  } catch (err) {
+    trace?.close();
+    if (ex.signal.aborted) return;
+    ex.log.error = err instanceof Error ? err.message : String(err);
+    const message =
+      err instanceof StreamInterruptedError && err.report.failures.every((k) => k === 'connect')
+        ? unreachableMessage(ctx, err.cause ?? err)
+        : failureMessage(err);
+    sendApiError(res, 502, 'api_error', message, { 'x-lifeline-request-id': ex.id });
+    return;
+  }
+  if (result.kind === 'passthrough') {
+    trace?.close();
+    return sendPassthrough(ex, ctx, result.response, body.stream === true && !upgraded);
+  }
+  const requestId = result.headers.get('request-id');
+  if (requestId !== null) ex.log.upstreamRequestId = requestId;
+  if (upgraded) return sendAssembled(ex, result);
+
+  const iterator = result.body[Symbol.asyncIterator]();
+  ctx.metrics.activeStreams.inc();
+  try {
+    // Wait for the first bytes before sending headers: a failure before them is a clean 502.
+    let step = await iterator.next();
+    res.writeHead(result.status, {
+      ...downstreamResponseHeaders(result.headers, { rewrittenBody: true }),
+      'cache-control': 'no-cache',
+      'x-lifeline': 'protected',
+      'x-lifeline-request-id': ex.id,
+    });
+    while (!step.done) {
+      const chunk = step.value;
+      ex.bytesDown += chunk.length;
+      ctx.metrics.bytesDownstream.inc(chunk.length);
+      if (!res.write(chunk)) await drained(res);
+      if (ex.signal.aborted) return;
+      step = await iterator.next();
+    }
+    res.end();
+  } catch (err) {
+    if (ex.signal.aborted && !(ex.signal.reason instanceof ShutdownError)) return;
+    const reason = ex.signal.aborted ? ex.signal.reason : err;
+    ex.log.error = reason instanceof Error ? reason.message : String(reason);
+    if (!res.headersSent) {
+      sendApiError(res, 502, 'api_error', failureMessage(reason), {
+        'x-lifeline-request-id': ex.id,
+      });
+      return;
+    }
+    // Mid-stream: end the SSE stream with an error event the client's SDK understands.
+    const tail = sseErrorEvent('api_error', failureMessage(reason));
+    ex.bytesDown += Buffer.byteLength(tail);
+    res.end(tail);
+  } finally {
+    ctx.metrics.activeStreams.dec();
+    await iterator.return?.(undefined).catch(() => {});
+    trace?.close();
+  }
+}
+
+/** The engine handed the upstream's answer back untouched (an error status, a non-SSE body). */
+async function sendPassthrough(
+  ex: Exchange,
+  ctx: ProxyContext,
+  response: Extract<EngineResult, { kind: 'passthrough' }>['response'],
+  wantedStream: boolean,
+): Promise<void> {
+  const { res } = ex;
+  const contentType = response.headers.get('content-type') ?? '(none)';
+  if (wantedStream && response.status >= 200 && response.status < 300) {
+    // A 2xx that is not an event stream cannot be what a streaming client expects.
+    await drainBody(response.body);
+    ex.log.error = `upstream answered ${response.status} with content-type ${contentType}`;
+    sendApiError(
+      res,
+      502,
+      'api_error',
+      `lifeline: the upstream ${ctx.upstream.origin} answered a streaming request with status ` +
+        `${response.status} and content-type ${contentType} instead of text/event-stream. ` +
+        'Check that --upstream points at the Anthropic API (or a compatible server) and not at ' +
+        'a web page or a proxy that buffers responses.',
+      { 'x-lifeline-request-id': ex.id },
+    );
+    return;
+  }
+  const requestId = response.headers.get('request-id');
+  if (requestId !== null) ex.log.upstreamRequestId = requestId;
+  res.writeHead(response.status, {
+    ...downstreamResponseHeaders(response.headers, { rewrittenBody: false }),
+    'x-lifeline-request-id': ex.id,
+  });
+  try {
+    for await (const chunk of iterateBody(response.body)) {
+      if (!res.write(chunk)) await drained(res);
+      if (ex.signal.aborted) return;
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
+}
+
+async function* iterateBody(
+  body: Extract<EngineResult, { kind: 'passthrough' }>['response']['body'],
+): AsyncGenerator<Uint8Array> {
+  if (body === null) return;
+  if (Symbol.asyncIterator in body) {
+    yield* body as AsyncIterable<Uint8Array>;
+    return;
+  }
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    yield value;
+  }
+}
+
+async function drainBody(
+  body: Extract<EngineResult, { kind: 'passthrough' }>['response']['body'],
+): Promise<void> {
+  try {
+    for await (const _ of iterateBody(body)) {
+      // discard
+    }
+  } catch {
+    // nothing to keep
+  }
+}
+
+/** `--upgrade-nonstreaming`: the spliced stream assembled into the message, sent as JSON. */
+async function sendAssembled(
+  ex: Exchange,
+  result: Extract<EngineResult, { kind: 'stream' }>,
+): Promise<void> {
+  const { res } = ex;
+  const decoder = new SseDecoder();
+  const accumulator = new MessageAccumulator();
+  try {
+    for await (const chunk of result.body) {
+      for (const event of decoder.push(chunk)) accumulator.push(parseStreamEvent(event));
+    }
+  } catch (err) {
+    if (ex.signal.aborted) return;
+    ex.log.error = err instanceof Error ? err.message : String(err);
+    sendApiError(res, 502, 'api_error', failureMessage(err), { 'x-lifeline-request-id': ex.id });
+    return;
+  }
+  const snapshot = accumulator.snapshot();
+  const headers: Record<string, string | string[]> = {
+    ...downstreamResponseHeaders(result.headers, { rewrittenBody: true }),
+    'x-lifeline': 'protected',
+    'x-lifeline-request-id': ex.id,
+  };
+  delete headers['cache-control'];
+  if (snapshot.error !== undefined) {
+    const status = STATUS_FOR_ERROR_TYPE[snapshot.error.type] ?? 500;
+    sendApiError(res, status, snapshot.error.type, snapshot.error.message, {
+      'x-lifeline-request-id': ex.id,
+    });
+    return;
+  }
+  if (!snapshot.stopped) {
+    sendApiError(
+      res,
+      502,
+      'api_error',
+      'lifeline: the upstream stream ended without message_stop.',
+      {
+        'x-lifeline-request-id': ex.id,
+      },
+    );
+    return;
+  }
+  const json = JSON.stringify(accumulator.toMessage());
+  res.writeHead(result.status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(json),
+  });
+  ex.bytesDown += Buffer.byteLength(json);
+  res.end(json);
+}
