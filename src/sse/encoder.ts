@@ -29,8 +29,12 @@ export function encodeEvent(event: SseEvent): string {
     out += `id: ${event.id}\n`;
   }
   if (event.retry !== undefined) {
-    if (!Number.isInteger(event.retry) || event.retry < 0) {
-      throw new TypeError(`SSE retry must be a non-negative integer, got ${event.retry}`);
+    // A safe integer prints as plain digits; 1e21 would print as "1e+21", which every
+    // decoder must ignore, silently dropping the field.
+    if (!Number.isSafeInteger(event.retry) || event.retry < 0) {
+      throw new TypeError(
+        `SSE retry must be a non-negative safe integer (milliseconds), got ${event.retry}`,
+      );
     }
     out += `retry: ${event.retry}\n`;
   }

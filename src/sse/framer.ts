@@ -1,0 +1,344 @@
+/**
+ * SSE framer: the proxy's fast path. Cuts a `text/event-stream` body into events on the bytes,
+ * without decoding their data, so an event that needs no change is forwarded as the exact
+ * bytes that arrived. Line ends and blank lines follow WHATWG HTML "Interpreting an event
+ * stream" (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation):
+ * LF, CRLF and CR, split across chunks in any way.
+ *
+ * The frames' `raw` bytes, followed by `end().rest`, are exactly the input bytes. A frame ends
+ * right after the line end of its blank line; when that line end is a CR that closes a chunk,
+ * the frame is emitted at once (no waiting for the next chunk, which could be a ping interval
+ * away) and an LF opening the next chunk, the second half of that CRLF, becomes the first byte
+ * of the next frame. A leading LF there is harmless to any parser: it is an empty line with
+ * nothing buffered, which dispatches nothing.
+ *
+ * Work per chunk is linear: one search for LF and one for CR over it, a few bytes read per
+ * line, and frames cut as `subarray`s of the chunk (no copy) unless a frame spans chunks, in
+ * which case its parts are joined once when it completes.
+ */
+import { COLON, CR, type ByteView, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
+import { DEFAULT_MAX_EVENT_SIZE, SseDecoder } from './decoder.js';
+import { eventTooLarge, type SseError, stopped } from './errors.js';
+import type { SseEvent } from './types.js';
+
+/** One event (or comment block) of the stream, as bytes. */
+export interface SseFrame {
+  /** The exact bytes of the event, including the line end of its terminating blank line. */
+  readonly raw: Uint8Array;
+  /** The value of the last `event:` field, decoded; `undefined` when absent or empty. */
+  readonly event: string | undefined;
+  /** True when the frame has no field lines: only comment lines, or nothing but the blank line. */
+  readonly isComment: boolean;
+  /** The event's data per WHATWG (`data:` lines joined with LF), decoded on first call. */
+  dataText(): string;
+  /** The whole event as the decoder would dispatch it, or `undefined` if it dispatches none. */
+  toEvent(): SseEvent | undefined;
+}
+
+export interface SseFramerOptions {
+  /** Same bound and same counting as `SseDecoderOptions.maxEventSize`. */
+  maxEventSize?: number;
+}
+
+const BOM_0 = 0xef;
+const BOM_1 = 0xbb;
+const BOM_2 = 0xbf;
+// "event" in bytes.
+const EVENT_NAME = [0x65, 0x76, 0x65, 0x6e, 0x74] as const;
+// Enough bytes to classify any line: a BOM (3) + "event:" (6) + one space.
+const HEAD_SIZE = 10;
+const NAME_CACHE_SIZE = 32;
+const LF_ONLY = new Uint8Array([LF]);
+
+class Frame implements SseFrame {
+  #event: SseEvent | undefined | null = null;
+
+  constructor(
+    readonly raw: Uint8Array,
+    readonly event: string | undefined,
+    readonly isComment: boolean,
+    // Only the stream's first frame may start with a BOM to strip.
+    readonly atStreamStart: boolean,
+  ) {}
+
+  dataText(): string {
+    return this.toEvent()?.data ?? '';
+  }
+
+  toEvent(): SseEvent | undefined {
+    if (this.#event === null) {
+      const decoder = new SseDecoder({ maxEventSize: Number.POSITIVE_INFINITY });
+      // A blank line first uses up the decoder's stream start, so a U+FEFF opening a later
+      // frame stays content, as it is in the whole stream.
+      if (!this.atStreamStart) decoder.push(LF_ONLY);
+      this.#event = decoder.push(this.raw)[0];
+    }
+    return this.#event;
+  }
+}
+
+/** Incremental framer. Same chunk contract as `SseDecoder`: do not reuse pushed memory. */
+export class SseFramer {
+  readonly maxEventSize: number;
+
+  // Bytes of the current frame from earlier chunks.
+  #parts: Uint8Array[] = [];
+  #partsLength = 0;
+  #pendingCR = false;
+  #atStreamStart = true;
+  #firstLine = true;
+
+  // The current frame.
+  #hasField = false;
+  #event: string | undefined = undefined;
+  #eventBytes = 0;
+
+  // The current line, when it began in an earlier chunk: its length so far and where it
+  // starts in #parts.
+  #lineLength = 0;
+  #linePart = 0;
+  #lineOffset = 0;
+
+  #out: SseFrame[] = [];
+  #failure: SseError<SseFrame> | undefined = undefined;
+  #names: { bytes: Uint8Array; name: string }[] = [];
+  #bytesScanned = 0;
+
+  constructor(options: SseFramerOptions = {}) {
+    this.maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
+  }
+
+  /** Bytes held for the incomplete frame right now. */
+  get bufferedBytes(): number {
+    return this.#partsLength;
+  }
+
+  /** Work counter for tests: bytes examined while searching for line ends. */
+  get bytesScanned(): number {
+    return this.#bytesScanned;
+  }
+
+  /**
+   * Frames one chunk, returning the frames it completed. Throws `SseError`
+   * (`event-too-large`) like the decoder; the error's `completed` holds this call's frames.
+   */
+  push(chunk: Uint8Array): SseFrame[] {
+    if (this.#failure !== undefined) throw stopped('SseFramer', this.#failure);
+    const out: SseFrame[] = [];
+    this.#out = out;
+    if (chunk.length > 0) this.#feed(chunk);
+    return out;
+  }
+
+  /**
+   * Ends the stream: returns the bytes of the incomplete trailing frame (empty if the stream
+   * ended on a frame boundary) and resets the framer for another stream.
+   */
+  end(): { rest: Uint8Array } {
+    if (this.#failure !== undefined) throw stopped('SseFramer', this.#failure);
+    const rest = joinBytes(this.#parts, this.#partsLength);
+    this.#parts = [];
+    this.#partsLength = 0;
+    this.#pendingCR = false;
+    this.#atStreamStart = true;
+    this.#firstLine = true;
+    this.#lineLength = 0;
+    this.#resetFrame();
+    return { rest };
+  }
+
+  #feed(chunk: Uint8Array): void {
+    const view = viewOf(chunk);
+    const bytes = view.bytes;
+    const len = bytes.length;
+    let frameStart = 0;
+    let pos = 0;
+    if (this.#pendingCR) {
+      this.#pendingCR = false;
+      // The LF half of a CRLF: part of the current frame's bytes, but not a line.
+      if (bytes[0] === LF) pos = 1;
+    }
+    let lineStart = pos;
+    let lf = view.indexOf(LF, pos);
+    let cr = view.indexOf(CR, pos);
+    this.#bytesScanned += (lf === -1 ? len : lf + 1) - pos;
+    this.#bytesScanned += (cr === -1 ? len : cr + 1) - pos;
+
+    for (;;) {
+      const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
+      if (end === -1) break;
+      let next = end + 1;
+      if (end === cr) {
+        if (next < len) {
+          if (bytes[next] === LF) next++;
+        } else {
+          this.#pendingCR = true;
+        }
+      }
+
+      const blank =
+        this.#lineLength === 0
+          ? this.#classify(bytes, lineStart, end)
+          : this.#classifySplit(view, end);
+      this.#lineLength = 0;
+      if (blank) {
+        this.#emit(chunk, frameStart, next);
+        frameStart = next;
+      }
+      lineStart = next;
+
+      if (lf !== -1 && lf < next) {
+        lf = view.indexOf(LF, next);
+        this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
+      }
+      if (cr !== -1 && cr < next) {
+        cr = view.indexOf(CR, next);
+        this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
+      }
+    }
+
+    // Keep the rest of the chunk for the frame in progress.
+    if (frameStart < len) {
+      if (lineStart < len) {
+        if (this.#lineLength === 0) {
+          this.#linePart = this.#parts.length;
+          this.#lineOffset = lineStart - frameStart;
+        }
+        this.#lineLength += len - lineStart;
+      }
+      this.#parts.push(chunk.subarray(frameStart));
+      this.#partsLength += len - frameStart;
+      const size = this.#eventBytes + this.#lineLength;
+      if (size > this.maxEventSize) this.#fail(size);
+    }
+  }
+
+  /**
+   * Classifies the line `bytes[start, end)` (all in this chunk) into the current frame.
+   * Returns true for a blank line.
+   */
+  #classify(bytes: Uint8Array, start: number, end: number): boolean {
+    this.#count(end - start);
+    if (this.#firstLine) {
+      this.#firstLine = false;
+      if (
+        end - start >= 3 &&
+        bytes[start] === BOM_0 &&
+        bytes[start + 1] === BOM_1 &&
+        bytes[start + 2] === BOM_2
+      ) {
+        start += 3;
+      }
+    }
+    if (start === end) return true;
+    if (bytes[start] === COLON) return false;
+    this.#hasField = true;
+    const eventValue = eventValueStart(bytes, start, end);
+    if (eventValue !== -1) this.#event = this.#name(bytes, eventValue, end);
+    return false;
+  }
+
+  /** Same as `#classify` for a line that began in an earlier chunk and ends at `end` here. */
+  #classifySplit(view: ByteView, end: number): boolean {
+    const length = this.#lineLength + end;
+    // Only the head decides the kind of line; the whole line is gathered only for `event:`,
+    // which is short, so a long data line is never copied here.
+    const head = this.#lineBytes(view.bytes, end, HEAD_SIZE);
+    let skip = 0;
+    if (this.#firstLine && head[0] === BOM_0 && head[1] === BOM_1 && head[2] === BOM_2) skip = 3;
+    this.#firstLine = false;
+    this.#count(length);
+    if (length === skip) return true;
+    if (head[skip] === COLON) return false;
+    this.#hasField = true;
+    if (eventValueStart(head, skip, Math.min(head.length, length)) !== -1) {
+      const line = this.#lineBytes(view.bytes, end, length);
+      const valueAt = eventValueStart(line, skip, line.length);
+      this.#event = this.#name(line, valueAt, line.length);
+    }
+    return false;
+  }
+
+  /** Up to `max` first bytes of the current split line (its parts, then this chunk to `end`). */
+  #lineBytes(bytes: Uint8Array, end: number, max: number): Uint8Array {
+    const out = new Uint8Array(Math.min(max, this.#lineLength + end));
+    let filled = 0;
+    let offset = this.#lineOffset;
+    for (let i = this.#linePart; i < this.#parts.length && filled < out.length; i++) {
+      const part = this.#parts[i]!;
+      const take = Math.min(part.length - offset, out.length - filled);
+      out.set(part.subarray(offset, offset + take), filled);
+      filled += take;
+      offset = 0;
+    }
+    if (filled < out.length) out.set(bytes.subarray(0, out.length - filled), filled);
+    return out;
+  }
+
+  #count(lineLength: number): void {
+    this.#eventBytes += lineLength;
+    if (this.#eventBytes > this.maxEventSize) this.#fail(this.#eventBytes);
+  }
+
+  #fail(size: number): never {
+    const error = eventTooLarge('SseFramer', this.maxEventSize, size, this.#out);
+    this.#failure = error;
+    throw error;
+  }
+
+  #emit(chunk: Uint8Array, frameStart: number, frameEnd: number): void {
+    let raw: Uint8Array;
+    if (this.#parts.length === 0) {
+      raw = chunk.subarray(frameStart, frameEnd);
+    } else {
+      this.#parts.push(chunk.subarray(frameStart, frameEnd));
+      raw = joinBytes(this.#parts, this.#partsLength + frameEnd - frameStart);
+      this.#parts = [];
+      this.#partsLength = 0;
+    }
+    this.#out.push(new Frame(raw, this.#event, !this.#hasField, this.#atStreamStart));
+    this.#atStreamStart = false;
+    this.#resetFrame();
+  }
+
+  #resetFrame(): void {
+    this.#hasField = false;
+    this.#event = undefined;
+    this.#eventBytes = 0;
+  }
+
+  /**
+   * Decodes an event name. A stream uses a handful of names thousands of times, so recent
+   * ones are kept and matched by bytes, which is cheaper than decoding each time.
+   */
+  #name(bytes: Uint8Array, start: number, end: number): string | undefined {
+    const length = end - start;
+    if (length === 0) return undefined;
+    for (const entry of this.#names) {
+      const known = entry.bytes;
+      if (known.length !== length) continue;
+      let i = 0;
+      while (i < length && known[i] === bytes[start + i]) i++;
+      if (i === length) return entry.name;
+    }
+    // A copy, not a view: a cached view would keep the whole chunk alive.
+    const copy = new Uint8Array(bytes.subarray(start, end));
+    const name = decodeUtf8(copy);
+    if (this.#names.length >= NAME_CACHE_SIZE) this.#names.shift();
+    this.#names.push({ bytes: copy, name });
+    return name;
+  }
+}
+
+/**
+ * For a line `bytes[start, end)` that is an `event` field, where its value starts (after the
+ * colon and one optional space; `end` for a bare `event` line); -1 for any other line.
+ */
+function eventValueStart(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start < 5) return -1;
+  for (let i = 0; i < 5; i++) if (bytes[start + i] !== EVENT_NAME[i]) return -1;
+  if (end - start === 5) return end;
+  if (bytes[start + 5] !== COLON) return -1;
+  const value = start + 6;
+  return value < end && bytes[value] === SPACE ? value + 1 : value;
+}
