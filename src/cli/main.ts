@@ -11,7 +11,9 @@ import { VERSION } from '../version.js';
 const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => void }>> = [
   // commands:begin
   () => import('./analyze.js'),
-  () => import('./proxy.js'),
+  () => import('./diff.js'),
+  () => import('./doctor.js'),
+  () => import('./explain.js'),
   // commands:end
 ];
 
