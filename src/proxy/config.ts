@@ -47,8 +47,8 @@ export const proxyConfigSchema = z
     maxBodyBytes: positiveInt,
     /** How long open streams may run after SIGTERM/SIGINT. */
     shutdownDeadlineMs: nonNegativeInt,
-    /** Keep-alive connections per upstream origin. */
-    upstreamConnections: positiveInt,
+    /** Cap on connections per upstream origin (0: no cap; each open stream holds one). */
+    upstreamConnections: nonNegativeInt,
     logLevel: z.enum(LOG_LEVELS),
     /** The user message of a continuation turn. */
     instruction: z.string().min(1),
@@ -88,7 +88,7 @@ export const DEFAULT_CONFIG: Readonly<Required<Pick<ProxyConfig, DefaultedKey>>>
   keepAliveMs: 5_000,
   maxBodyBytes: 32 * 1024 * 1024,
   shutdownDeadlineMs: 30_000,
-  upstreamConnections: 128,
+  upstreamConnections: 0,
   logLevel: 'info',
 };
 

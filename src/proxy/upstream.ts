@@ -20,7 +20,7 @@ export interface UpstreamRequest {
 }
 
 export interface UpstreamOptions {
-  /** Keep-alive connections to the upstream (default 128). */
+  /** Cap on connections to the upstream (default 0: none; each open stream holds one). */
   connections?: number;
 }
 
@@ -49,14 +49,15 @@ export class Upstream {
     this.url = new URL(url);
     this.origin = this.url.origin;
     this.basePath = this.url.pathname.replace(/\/+$/, '');
-    this.#connections = options.connections ?? 128;
+    this.#connections = options.connections ?? 0;
   }
 
   #pool(origin: string): Pool {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
       pool = new Pool(origin, {
-        connections: this.#connections,
+        // A stream holds its connection for minutes: a low cap would queue new streams.
+        connections: this.#connections === 0 ? null : this.#connections,
         pipelining: 1,
         keepAliveTimeout: 30_000,
         // Per-request timeouts are set in `request`.
