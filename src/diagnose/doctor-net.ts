@@ -174,7 +174,12 @@ export async function probeSse(input: SseProbeInput): Promise<SseReport> {
         `the stream request answered HTTP ${status}`,
       );
     }
-    return { ...base, status, contentType, headersMs, ...classifyArrivals(arrivals) };
+    const verdict = classifyArrivals(arrivals);
+    if (verdict.verdict === 'inconclusive' && !(contentType ?? '').includes('event-stream')) {
+      const reason = `${verdict.reason}; the response is ${contentType ?? 'untyped'}, not text/event-stream: point the probe at a streaming endpoint`;
+      return { ...base, status, contentType, headersMs, ...verdict, reason };
+    }
+    return { ...base, status, contentType, headersMs, ...verdict };
   } catch (err) {
     return failed(
       base,

@@ -135,6 +135,16 @@ describe('doctor: SSE buffering', () => {
     expect(sent?.headers['anthropic-version']).toBe('2023-06-01');
   });
 
+  it('is inconclusive about a URL that does not stream, and says so', async () => {
+    const s = await runDoctor({
+      ...base,
+      upstream: streaming.url,
+      sseUrl: `${streaming.url}/v1/models`,
+    });
+    expect(s.sse.verdict).toBe('inconclusive');
+    expect(s.sse.reason).toContain('not text/event-stream');
+  });
+
   it('skips the SSE probe unless asked, and says how to run it', async () => {
     const s = await runDoctor({ ...base, upstream: streaming.url });
     expect(s.sse.verdict).toBe('skipped');

@@ -111,6 +111,74 @@ export const API_SIGNATURES: readonly Signature[] = [
     docs: [ERRORS_DOCS, 'Anthropic API docs: Tool use'],
   },
   {
+    id: 'prompt-too-long',
+    title: 'API: prompt is too long for the context window',
+    patterns: [phrase('prompt is too long', 18), regex(/\b\d+ tokens > \d+ maximum\b/, 6)],
+    meaning:
+      "The input (system prompt, messages, tool definitions, images) has more tokens than the model's context window; the API rejects it with a 400 before generating anything.",
+    category: 'model/provider',
+    likelyCauses: [
+      'A conversation or agent loop whose history grew past the context window.',
+      'Large tool results (file contents, search results) kept in the history.',
+      'A resume that re-sends a long partial answer on top of an already full context.',
+    ],
+    fixes: [
+      'Trim, summarise or drop old turns and bulky tool results.',
+      'Count tokens before sending (POST /v1/messages/count_tokens) and compact when near the limit.',
+      'Use a model or beta with a larger context window if the task needs it.',
+    ],
+    lifelineRecovers: 'no',
+    recoveryNote:
+      'The same input is rejected again; lifeline passes the 400 through (a resume adds the partial answer to the input, so it never makes this better).',
+    docs: [
+      ERRORS_DOCS,
+      'Anthropic API docs: Context windows',
+      'Anthropic API docs: Token counting',
+    ],
+  },
+  {
+    id: 'max-tokens-too-large',
+    title: 'API: max_tokens above the model limit',
+    patterns: [
+      regex(/max_tokens: \d+ > \d+, which is the maximum allowed number of output tokens/, 20),
+      phrase('which is the maximum allowed number of output tokens', 10),
+    ],
+    meaning:
+      'The request asks for more output tokens (max_tokens) than this model can produce in one response; the API rejects it with a 400.',
+    category: 'model/provider',
+    likelyCauses: [
+      'A max_tokens value copied from a model with a larger output limit.',
+      'A model id switched to a smaller model without adjusting max_tokens.',
+    ],
+    fixes: [
+      "Set max_tokens at or below the model's output limit (the message names it).",
+      'Keep a per-model table of limits in your code rather than one value for all models.',
+    ],
+    lifelineRecovers: 'no',
+    recoveryNote: 'A request-shape error; lifeline passes the 400 through unchanged.',
+    docs: [ERRORS_DOCS, 'Anthropic API docs: Models overview'],
+  },
+  {
+    id: 'credit-balance-too-low',
+    title: 'API: credit balance too low (billing)',
+    patterns: [phrase('credit balance is too low', 20), phrase('Plans & Billing', 4)],
+    meaning:
+      'The organisation behind the key has no credit left, so the API refuses requests (a 400 invalid_request_error) until credits are added. It is an account state, not a problem with the request.',
+    category: 'account/auth',
+    likelyCauses: [
+      'Prepaid credits used up.',
+      'A key from a different organisation or workspace than the one that was topped up.',
+    ],
+    fixes: [
+      'Add credits or change the plan in the Console (Plans & Billing).',
+      'Check which organisation the key belongs to.',
+      'Turn on auto-reload to avoid interruptions.',
+    ],
+    lifelineRecovers: 'no',
+    recoveryNote: 'Billing is an account matter; lifeline passes the error through unchanged.',
+    docs: [ERRORS_DOCS, 'Anthropic Console: Plans & Billing'],
+  },
+  {
     id: 'authentication-401',
     title: 'API: 401 authentication_error (the key was not accepted)',
     patterns: [

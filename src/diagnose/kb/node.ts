@@ -69,6 +69,27 @@ export const NODE_SIGNATURES: readonly Signature[] = [
     docs: [NODE_ERRORS_DOCS],
   },
   {
+    id: 'node-epipe',
+    title: 'Node: broken pipe while sending (EPIPE)',
+    patterns: [regex(/\bEPIPE\b/, 14), regex(/write EPIPE/, 2), regex(/errno:? -32\b/, 1)],
+    meaning:
+      'The client was still writing the request (headers or body) when the other side closed the connection. The request was not fully sent, so no response will come on this connection.',
+    category: 'network/transport',
+    likelyCauses: [
+      'A large request body (images, long history) refused mid-upload by a proxy body limit or the server.',
+      'A pooled keep-alive connection closed by the server just as a new request was written on it.',
+      'A proxy that closes connections on a timeout while uploads are slow.',
+    ],
+    fixes: [
+      'Retry: the request did not complete, so it is safe to send again.',
+      'Check body-size limits on proxies in front of the API (nginx client_max_body_size).',
+      "Keep the client's keep-alive timeout below the server's.",
+    ],
+    lifelineRecovers: 'yes',
+    recoveryNote: 'No event had arrived, so lifeline retries the original request with backoff.',
+    docs: [NODE_ERRORS_DOCS],
+  },
+  {
     id: 'node-socket-hang-up',
     title: 'Node http: socket hang up',
     patterns: [phrase('socket hang up', 16)],

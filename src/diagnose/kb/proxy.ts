@@ -127,6 +127,62 @@ export const PROXY_SIGNATURES: readonly Signature[] = [
     docs: [NGINX_PROXY_DOCS],
   },
   {
+    id: 'service-unavailable-503',
+    title: '503 Service Unavailable (gateway, load balancer or API temporarily unavailable)',
+    patterns: [
+      phrase('503 Service Unavailable', 12),
+      phrase('Service Temporarily Unavailable', 12),
+      regex(/\bServiceUnavailableError\b/, 8),
+      statusCode(503, 6),
+    ],
+    meaning:
+      'Something on the path answered 503: the service behind it is temporarily unable to take the request (no healthy backend, overloaded, in maintenance). It came before any stream.',
+    category: 'deployment config',
+    likelyCauses: [
+      'A gateway or load balancer with no healthy targets (deploying, failing health checks).',
+      'A rate-limiting or overloaded proxy in front of the API.',
+      'A temporary API-side unavailability.',
+    ],
+    fixes: [
+      'Retry with backoff, honouring retry-after if present.',
+      'Look at which component answered (Server header, error page) and check its backends.',
+      'If it comes from your gateway, check its health checks and capacity.',
+    ],
+    lifelineRecovers: 'yes',
+    recoveryNote:
+      'lifeline retries a 503 that arrives before any event, with backoff and retry-after.',
+    docs: ['Anthropic API docs: Errors', NGINX_PROXY_DOCS],
+  },
+  {
+    id: 'envoy-upstream-reset',
+    title: 'Envoy / Istio: upstream connect error or disconnect/reset before headers',
+    patterns: [
+      phrase('upstream connect error or disconnect/reset before headers', 18),
+      regex(
+        /reset reason: (?:connection termination|connection failure|overflow|remote reset|local reset)/i,
+        6,
+      ),
+      phrase('upstream request timeout', 10),
+    ],
+    meaning:
+      'Envoy (an Istio or other service-mesh sidecar, or an Envoy-based gateway) could not get response headers from its upstream: the connection failed, was reset, or timed out, and Envoy answered 503 (or 504 for "upstream request timeout") itself.',
+    category: 'deployment config',
+    likelyCauses: [
+      'The route timeout (15 s by default in Envoy) is shorter than the time to the first byte of a non-streaming request.',
+      'The egress path to the API is blocked or needs an egress gateway / ServiceEntry in the mesh.',
+      'The upstream closed a pooled connection Envoy reused (idle timeout mismatch).',
+    ],
+    fixes: [
+      'Raise or disable the route timeout for the API route (timeout: 0s for streaming routes), and set a stream idle timeout longer than your longest silence.',
+      'Declare the external API host for mesh egress (Istio ServiceEntry) if outbound traffic is restricted.',
+      'Stream long requests so headers arrive at once.',
+    ],
+    lifelineRecovers: 'partly',
+    recoveryNote:
+      'lifeline retries failures before the first event, but a route timeout shorter than the time to first byte fails every retry: fix the timeout.',
+    docs: ['Envoy docs: Route timeouts', 'Istio docs: Accessing external services'],
+  },
+  {
     id: 'nginx-413-body-too-large',
     title: 'nginx: 413 Request Entity Too Large (client_max_body_size)',
     patterns: [
