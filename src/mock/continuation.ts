@@ -94,7 +94,16 @@ export function blockDifference(given: RequestBlock, expected: ContentBlock): st
     case 'text': {
       const a = String(field(given, 'text'));
       const b = String(field(expected, 'text'));
-      if (a === b) return undefined;
+      if (a === b) {
+        // A cited span whose text arrived but whose citations did not is still partial: the
+        // citations_delta events come after the text. Extra or missing citations otherwise
+        // do not matter.
+        const cited = field(expected, 'citations');
+        const given_ = field(given, 'citations');
+        const missing =
+          Array.isArray(cited) && cited.length > 0 && !(Array.isArray(given_) && given_.length > 0);
+        return missing ? 'its citations are missing' : undefined;
+      }
       return `its text differs from the scenario's at character ${firstDifference(a, b)}`;
     }
     case 'thinking':

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { StreamMessage } from '../protocol/index.js';
-import { type FaultMap, faultMapSchema } from './faults.js';
+import { type Fault, type FaultMap, faultMapSchema, faultSchema } from './faults.js';
 
 const nonNegative = z.number().int().nonnegative();
 
@@ -291,4 +291,31 @@ export function scenarioAllowsPrefill(scenario: Scenario): boolean {
   if (scenario.prefill === 'allowed') return true;
   if (scenario.prefill === 'refused') return false;
   return modelAllowsPrefill(scenario.message.model);
+}
+
+/**
+ * Parses a fault override (the `x-mock-faults` header, `lifeline mock --fault`): a fault map,
+ * or one fault, which means attempt 1. `label` names the source in errors.
+ */
+export function parseFaultOverride(
+  value: string,
+  label = 'x-mock-faults',
+): { ok: true; faults: FaultMap } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch (err) {
+    return { ok: false, message: `${label}: not valid JSON: ${(err as Error).message}` };
+  }
+  const single = typeof json === 'object' && json !== null && 'kind' in json;
+  const parsed = single ? faultSchema.safeParse(json) : faultMapSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = formatIssuePath(issue?.path ?? []);
+    return {
+      ok: false,
+      message: `${label}${where ? `.${where}` : ''}: ${issue === undefined ? 'invalid' : issueText(issue)}`,
+    };
+  }
+  return { ok: true, faults: single ? { '1': parsed.data as Fault } : (parsed.data as FaultMap) };
 }

@@ -12,35 +12,34 @@ import type { ContentBlock, StreamMessage } from '../protocol/index.js';
 import {
   apiHeaders,
   betaNames,
-  errorBody,
   estimateTokens,
   type MessagesRequest,
   newId,
   requestContainerId,
   requestContainerSkills,
   thinkingEnabled,
-  validateMessages,
   validateMessagesRequest,
 } from './api.js';
 import { type PrefixMatch, planContinuation, type RequestKind } from './continuation.js';
+import { type FaultMap, faultForAttempt, type ResolvedFault, resolveFault } from './faults.js';
 import {
-  type Fault,
-  type FaultMap,
-  faultForAttempt,
-  faultMapSchema,
-  faultSchema,
-  type ResolvedFault,
-  resolveFault,
-} from './faults.js';
+  handleCountTokens,
+  handleModels,
+  headerValue,
+  loggedHeaders,
+  MAX_BODY_BYTES,
+  readBody,
+  sendError,
+} from './http.js';
 import { encodeMessageEvents } from './render.js';
 import {
   assertUniqueNames,
-  formatIssuePath,
   loadScenarios,
+  parseFaultOverride,
   type Scenario,
   scenarioAllowsPrefill,
 } from './scenario.js';
-import { abortableSleep, joinChunks, type WireProgress, writeStream } from './wire.js';
+import { joinChunks, type WireProgress, writeJson, writeStream } from './wire.js';
 
 export interface MockServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -109,9 +108,6 @@ interface Prepared {
   json: Buffer;
 }
 
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
-const CREDENTIAL_HEADERS = new Set(['x-api-key', 'authorization', 'proxy-authorization', 'cookie']);
-
 function prepare(scenario: Scenario): Prepared {
   const events = encodeMessageEvents(scenario.message, scenario.chunking);
   return {
@@ -121,75 +117,6 @@ function prepare(scenario: Scenario): Prepared {
     chunks: joinChunks(events, scenario.eventsPerWrite),
     json: Buffer.from(JSON.stringify(scenario.message)),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) parts.push(chunk);
-    });
-    req.on('end', () => resolve(size > MAX_BODY_BYTES ? 'too-large' : Buffer.concat(parts)));
-    req.on('error', reject);
-  });
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function loggedHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (CREDENTIAL_HEADERS.has(name) || value === undefined) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
-
-function sendError(
-  res: ServerResponse,
-  status: number,
-  errorType: string,
-  message: string,
-  requestId: string,
-  headers: Record<string, string> = {},
-): void {
-  const body = errorBody(errorType, message, requestId);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    'request-id': requestId,
-    'x-should-retry': String(status === 429 || status >= 500),
-    ...headers,
-  });
-  res.end(body);
-}
-
-/** Parses `x-mock-faults`: a fault map, or one fault (meaning attempt 1). */
-function parseFaultHeader(
-  value: string,
-): { ok: true; faults: FaultMap } | { ok: false; message: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch (err) {
-    return { ok: false, message: `x-mock-faults: not valid JSON: ${(err as Error).message}` };
-  }
-  const single = typeof json === 'object' && json !== null && 'kind' in json;
-  const parsed = single ? faultSchema.safeParse(json) : faultMapSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = formatIssuePath(issue?.path ?? []);
-    return {
-      ok: false,
-      message: `x-mock-faults${where ? `.${where}` : ''}: ${issue?.message ?? 'invalid'}`,
-    };
-  }
-  return { ok: true, faults: single ? { '1': parsed.data as Fault } : (parsed.data as FaultMap) };
 }
 
 interface RunState {
@@ -278,7 +205,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     record.attempt = ++run.attempts;
     const faultHeader = headerValue(req, 'x-mock-faults');
     if (faultHeader !== undefined) {
-      const parsed = parseFaultHeader(faultHeader);
+      const parsed = parseFaultOverride(faultHeader);
       if (!parsed.ok) return reject(400, 'invalid_request_error', parsed.message);
       run.faults = parsed.faults;
     }
@@ -350,12 +277,14 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       'x-mock-attempt': String(record.attempt),
       'x-mock-request-kind': plan.kind,
     };
-    if (!request.stream) return sendJson(res, json, headers, fault, record);
+    if (!request.stream) {
+      record.status = await writeJson(res, json, headers, fault, shutdown.signal);
+      return;
+    }
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
       'transfer-encoding': 'chunked',
     });
     const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
@@ -373,135 +302,6 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     );
   }
 
-  /** A non-streaming answer, with the fault's equivalent on a JSON body. */
-  async function sendJson(
-    res: ServerResponse,
-    json: Buffer,
-    headers: Record<string, string>,
-    fault: ResolvedFault | undefined,
-    record: MockRequestRecord,
-  ): Promise<void> {
-    const head = {
-      ...headers,
-      'content-type': 'application/json',
-      'content-length': String(json.length),
-    };
-    if (fault === undefined || !fault.fires) {
-      res.writeHead(200, head);
-      res.end(json);
-      return;
-    }
-    switch (fault.kind) {
-      case 'error': {
-        const status =
-          fault.errorType === 'overloaded_error'
-            ? 529
-            : fault.errorType === 'rate_limit_error'
-              ? 429
-              : 500;
-        record.status = status;
-        sendError(res, status, fault.errorType, fault.message, headers['request-id'] ?? '');
-        return;
-      }
-      case 'stall':
-        await abortableSleep(fault.ms, shutdown.signal);
-        if (fault.afterStall === 'continue') {
-          res.writeHead(200, head);
-          res.end(json);
-          return;
-        }
-        res.writeHead(200, head);
-        res.flushHeaders();
-        res.socket?.write(Buffer.alloc(0), () => res.socket?.destroy());
-        return;
-      case 'trickle':
-        res.writeHead(200, head);
-        for (
-          let offset = 0;
-          offset < json.length && !res.destroyed;
-          offset += fault.bytesPerWrite
-        ) {
-          if (!res.write(json.subarray(offset, offset + fault.bytesPerWrite)))
-            await once(res, 'drain');
-          await abortableSleep(fault.intervalMs, shutdown.signal);
-        }
-        res.end();
-        return;
-      default: {
-        // drop, reset, eof: the body stops halfway, short of its content-length.
-        res.writeHead(200, head);
-        const socket = res.socket;
-        res.write(json.subarray(0, Math.floor(json.length / 2)), () => {
-          if (fault.kind === 'reset' && socket && typeof socket.resetAndDestroy === 'function')
-            socket.resetAndDestroy();
-          else socket?.destroy();
-        });
-      }
-    }
-  }
-
-  function handleModels(res: ServerResponse, requestId: string, path: string): void {
-    const models = modelIds.map((id) => ({
-      type: 'model',
-      id,
-      display_name: id,
-      created_at: '2025-01-01T00:00:00Z',
-    }));
-    const single = /^\/v1\/models\/([^/]+)$/.exec(path);
-    if (single !== null) {
-      const id = decodeURIComponent(single[1]!);
-      const model = models.find((m) => m.id === id);
-      if (model === undefined) sendError(res, 404, 'not_found_error', `model: ${id}`, requestId);
-      else sendJsonBody(res, model, requestId);
-      return;
-    }
-    sendJsonBody(
-      res,
-      {
-        data: models,
-        has_more: false,
-        first_id: models[0]?.id ?? null,
-        last_id: models.at(-1)?.id ?? null,
-      },
-      requestId,
-    );
-  }
-
-  async function handleCountTokens(
-    req: IncomingMessage,
-    res: ServerResponse,
-    requestId: string,
-  ): Promise<void> {
-    const raw = await readBody(req);
-    if (raw === 'too-large')
-      return sendError(res, 413, 'request_too_large', 'Request too large', requestId);
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'));
-    } catch (err) {
-      return sendError(
-        res,
-        400,
-        'invalid_request_error',
-        `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
-        requestId,
-      );
-    }
-    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    if (typeof b.model !== 'string')
-      return sendError(
-        res,
-        400,
-        'invalid_request_error',
-        b.model === undefined ? 'model: Field required' : 'model: Input should be a valid string',
-        requestId,
-      );
-    const messages = validateMessages(b.messages);
-    if (!messages.ok)
-      return sendError(res, 400, 'invalid_request_error', messages.message, requestId);
-    sendJsonBody(res, { input_tokens: estimateTokens(raw.length) }, requestId);
-  }
-
   const server: Server = createServer((req, res) => {
     const requestId = newId('req_011');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -511,7 +311,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       if (req.method === 'POST' && path === '/v1/messages/count_tokens')
         return handleCountTokens(req, res, requestId);
       if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
-        return handleModels(res, requestId, path);
+        return handleModels(res, requestId, path, modelIds);
       }
       req.resume();
       sendError(
@@ -567,16 +367,6 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       await closed;
     },
   };
-}
-
-function sendJsonBody(res: ServerResponse, value: unknown, requestId: string): void {
-  const body = JSON.stringify(value);
-  res.writeHead(200, {
-    ...apiHeaders(requestId),
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }
 
 /** The message that answers a prefill or continuation: new id, the remainder, fresh usage. */

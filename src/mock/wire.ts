@@ -7,7 +7,9 @@
  * Events are grouped `eventsPerWrite` to an HTTP chunk (one `res.write` each), so a fault can
  * land in the middle of a chunk the way a real intermediary's buffering makes it land.
  */
+import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { errorBody } from './api.js';
 import type { ResolvedFault } from './faults.js';
 
 const CRLF = '\r\n';
@@ -218,5 +220,78 @@ export async function writeStream(
     }
     case 'trickle':
       return writer.trickle(fault.bytesPerWrite, fault.intervalMs);
+  }
+}
+
+/**
+ * A non-streaming answer, with the fault's equivalent on a JSON body: `error` becomes the
+ * status for its type, drop/reset/eof cut the body halfway short of its content-length, a stall
+ * delays it, a trickle writes it in small pieces. Resolves to the status sent.
+ */
+export async function writeJson(
+  res: ServerResponse,
+  json: Buffer,
+  headers: Record<string, string>,
+  fault: ResolvedFault | undefined,
+  signal?: AbortSignal,
+): Promise<number> {
+  const head = {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(json.length),
+  };
+  if (fault === undefined || !fault.fires) {
+    res.writeHead(200, head);
+    res.end(json);
+    return 200;
+  }
+  switch (fault.kind) {
+    case 'error': {
+      const status =
+        fault.errorType === 'overloaded_error'
+          ? 529
+          : fault.errorType === 'rate_limit_error'
+            ? 429
+            : 500;
+      const body = errorBody(fault.errorType, fault.message, headers['request-id'] ?? '');
+      res.writeHead(status, {
+        ...headers,
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+      });
+      res.end(body);
+      return status;
+    }
+    case 'stall':
+      await abortableSleep(fault.ms, signal);
+      if (fault.afterStall === 'continue') {
+        res.writeHead(200, head);
+        res.end(json);
+        return 200;
+      }
+      res.writeHead(200, head);
+      res.flushHeaders();
+      res.socket?.write(Buffer.alloc(0), () => res.socket?.destroy());
+      return 200;
+    case 'trickle':
+      res.writeHead(200, head);
+      for (let offset = 0; offset < json.length && !res.destroyed; offset += fault.bytesPerWrite) {
+        if (!res.write(json.subarray(offset, offset + fault.bytesPerWrite)))
+          await once(res, 'drain');
+        await abortableSleep(fault.intervalMs, signal);
+      }
+      res.end();
+      return 200;
+    default: {
+      // drop, reset, eof: the body stops halfway, short of its content-length.
+      res.writeHead(200, head);
+      const socket = res.socket;
+      res.write(json.subarray(0, Math.floor(json.length / 2)), () => {
+        if (fault.kind === 'reset' && socket && typeof socket.resetAndDestroy === 'function')
+          socket.resetAndDestroy();
+        else socket?.destroy();
+      });
+      return 200;
+    }
   }
 }
