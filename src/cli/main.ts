@@ -14,6 +14,7 @@ const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => vo
   () => import('./diff.js'),
   () => import('./doctor.js'),
   () => import('./explain.js'),
+  () => import('./mock.js'),
   // commands:end
 ];
 

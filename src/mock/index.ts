@@ -8,6 +8,14 @@ export * from './faults.js';
 export * from './render.js';
 export * from './scenario.js';
 export * from './server.js';
+export * from './shipped.js';
+export {
+  builtinScenarioFiles,
+  builtinScenarios,
+  SEED_COMPLETE_BLOCKS,
+  SEED_PARTIAL_JSON_BYTES,
+  SEED_SCENARIO_NAME,
+} from './builtin/index.js';
 export {
   encodeErrorEvent,
   joinChunks,

@@ -314,7 +314,7 @@ export function parseFaultOverride(
     const where = formatIssuePath(issue?.path ?? []);
     return {
       ok: false,
-      message: `${label}${where ? `.${where}` : ''}: ${issue === undefined ? 'invalid' : issueText(issue)}`,
+      message: `${label}: ${where ? `${where}: ` : ''}${issue === undefined ? 'invalid' : issueText(issue)}`,
     };
   }
   return { ok: true, faults: single ? { '1': parsed.data as Fault } : (parsed.data as FaultMap) };

@@ -50,6 +50,8 @@ export interface MockServerOptions {
   scenarios: Scenario[] | string;
   /** Faults that replace every scenario's own (e.g. `lifeline mock --fault`). */
   faults?: FaultMap;
+  /** Called when the response to a `POST /v1/messages` is over (sent, dropped or aborted). */
+  onResponse?: (record: MockRequestRecord) => void;
 }
 
 /** One `POST /v1/messages` the mock received, for tests. The API key is never kept. */
@@ -169,6 +171,10 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       body: undefined,
     };
     requests.push(record);
+    if (options.onResponse !== undefined) {
+      const notify = options.onResponse;
+      res.once('close', () => notify(record));
+    }
     const reject = (status: number, errorType: string, message: string) => {
       record.status = status;
       record.validation = { ok: false, errorType, message };

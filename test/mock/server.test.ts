@@ -235,7 +235,7 @@ describe('runs and attempts', () => {
       'invalid_request_error',
     );
     expect(message).toBe(
-      'x-mock-faults.1.afterEvents: give either afterEvents, or event and bytes',
+      'x-mock-faults: 1.afterEvents: give either afterEvents, or event and bytes',
     );
   });
 });
