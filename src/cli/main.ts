@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 // Command modules: each exports `register(program)`. Keep this list sorted.
 const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => void }>> = [
   // commands:begin
+  () => import('./demo.js'),
   () => import('./analyze.js'),
   () => import('./diff.js'),
   () => import('./doctor.js'),

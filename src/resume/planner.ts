@@ -29,6 +29,8 @@ export interface DownstreamView {
   blocks: ContentBlock[];
   /** The open text block's emitted text (held-back whitespace excluded), if a text block is open. */
   openText: string | undefined;
+  /** Citations already received for the open text block (a cited span arrives text first). */
+  openCitations?: unknown[] | undefined;
   /** The code-execution container id seen so far. */
   containerId: string | undefined;
   /** `message_delta` was received: all content is in. */
@@ -158,11 +160,19 @@ export function planContinuation(ctx: PlanContext): ContinuationPlan {
     return { strategy: 'fail', skip: [], reason: 'attempt budget spent' };
   }
 
+  const form: ContinuationForm = ctx.models.formFor(original.model, thinkingEnabled(original));
   const content = prefix.map(toParam);
-  if (openText !== '' && skip.length === 0) content.push({ type: 'text', text: openText });
-  // The API rejects a final assistant text block that ends with whitespace.
+  if (openText !== '' && skip.length === 0) {
+    const block: Record<string, unknown> = { type: 'text', text: openText };
+    if (view.openCitations !== undefined && view.openCitations.length > 0)
+      block.citations = view.openCitations;
+    content.push(block);
+  }
+  // The API rejects a FINAL assistant text block that ends with whitespace (prefill). In a
+  // continuation turn the assistant message is not final, and a complete block is sent as it
+  // was, so the model does not see (and repeat) whitespace it had already written.
   const tail = content[content.length - 1];
-  if (tail?.type === 'text' && typeof tail.text === 'string') {
+  if (form === 'prefill' && tail?.type === 'text' && typeof tail.text === 'string') {
     const stripped = tail.text.replace(TRAILING_WS, '');
     if (stripped === '') content.pop();
     else tail.text = stripped;
@@ -180,7 +190,6 @@ export function planContinuation(ctx: PlanContext): ContinuationPlan {
     };
   }
 
-  const form: ContinuationForm = ctx.models.formFor(original.model, thinkingEnabled(original));
   let messages = withAssistant(original.messages, content);
   if (form === 'continue') {
     messages = [

@@ -23,24 +23,36 @@ function wordCount(s: string): number {
 }
 
 /**
+ * Suffixes of `previous` that a continuation may restate: each starts at a word boundary and
+ * spans at least `minWords` words, longest first. The whole of `previous` is always a candidate
+ * (a continuation that repeats everything written so far restarted the text; it did not
+ * coincide with it).
+ */
+export function restatementCandidates(previous: string, minWords: number): string[] {
+  const window = previous.slice(-MAX_SEAM_WINDOW);
+  const offset = previous.length - window.length;
+  const out: string[] = [];
+  for (let i = 0; i < window.length; i++) {
+    const at = offset + i;
+    if (WS.test(previous[at] ?? '')) continue; // a restatement starts with a word
+    if (at > 0 && !WS.test(previous[at - 1] ?? '')) continue; // ... at a word boundary
+    const suffix = previous.slice(at);
+    if (at > 0 && wordCount(suffix) < minWords) break; // shorter suffixes have fewer words
+    out.push(suffix);
+  }
+  return out;
+}
+
+/**
  * @param emitted the text of the open block already sent downstream (trailing whitespace held back
  *   is NOT part of it)
  * @param continuation the first text of the continuation's first text block
  */
 export function trimSeam(emitted: string, continuation: string, minWords = 2): SeamTrim {
-  // A restatement is a few words; bounding the window keeps this O(window) on huge texts.
-  const max = Math.min(emitted.length, continuation.length, MAX_SEAM_WINDOW);
-  // Longest first: scan candidate suffix starts from the left of the window.
-  for (let start = emitted.length - max; start < emitted.length; start++) {
-    if (start > 0 && !WS.test(emitted[start - 1] ?? '')) continue; // not at a word boundary
-    if (WS.test(emitted[start] ?? '')) continue; // suffix must start with a word
-    const suffix = emitted.slice(start);
-    if (wordCount(suffix) < minWords) break; // shorter suffixes have fewer words
-    if (continuation.startsWith(suffix)) {
-      return { trimmed: suffix.length, text: continuation.slice(suffix.length) };
-    }
-  }
-  return { trimmed: 0, text: continuation };
+  const overlap = restatementCandidates(emitted, minWords).find((c) => continuation.startsWith(c));
+  return overlap === undefined
+    ? { trimmed: 0, text: continuation }
+    : { trimmed: overlap.length, text: continuation.slice(overlap.length) };
 }
 
 /**

@@ -17,11 +17,16 @@
  * Events pass through as their original bytes whenever nothing about them changes.
  */
 import { MessageAccumulator } from '../message/index.js';
-import type { ContentBlock, StreamEvent, UnknownStreamEvent } from '../protocol/index.js';
+import type {
+  BetaMessage,
+  ContentBlock,
+  StreamEvent,
+  UnknownStreamEvent,
+} from '../protocol/index.js';
 import { blockCategory, isClientToolUse } from '../protocol/index.js';
 import { isRetryableErrorType } from './failure.js';
 import type { Strategy } from './planner.js';
-import { joinAtSeam } from './seam.js';
+import { joinAtSeam, restatementCandidates } from './seam.js';
 
 export interface UpstreamEvent {
   /** The event type (`message_start`, ...), from the SSE `event:` field or the data's `type`. */
@@ -68,6 +73,17 @@ interface Usage {
   cacheRead: number;
 }
 
+/**
+ * The open downstream text block. Its `content_block_start` is held (`pendingStart`) until the
+ * first non-whitespace text arrives: a block the client has seen started but empty would
+ * otherwise have to absorb whatever a continuation sends first.
+ */
+interface OpenText {
+  out: number;
+  heldWs: string;
+  pendingStart: { data: Json; raw: Uint8Array | undefined } | undefined;
+}
+
 interface SeamState {
   /** Trim a restatement of the previous text (continuation turns only). */
   trim: boolean;
@@ -80,7 +96,13 @@ interface SeamState {
 }
 
 type Route =
-  | { kind: 'text'; out: number; seam?: SeamState | undefined }
+  | {
+      kind: 'text';
+      out: number;
+      seam?: SeamState | undefined;
+      /** citations_delta events, held until the block stops (see #blockDelta). */
+      citations?: UpstreamEvent[];
+    }
   | { kind: 'held'; events: UpstreamEvent[]; bytes: number; compareTo?: ContentBlock | undefined }
   | { kind: 'live'; out: number }
   | { kind: 'dropped' };
@@ -150,7 +172,7 @@ export class Splicer {
   #ended = false;
   #nextOut = 0;
   /** The open downstream text block and its held-back trailing whitespace. */
-  #open: { out: number; heldWs: string } | undefined;
+  #open: OpenText | undefined;
   #attempt: Attempt;
   readonly #usages: Usage[] = [];
   #containerId: string | undefined;
@@ -213,17 +235,42 @@ export class Splicer {
     return this.#downstream;
   }
 
+  /**
+   * The message as delivered so far, for a caller whose stream could not be completed: complete
+   * blocks plus the open text block's delivered text (nothing the client received is lost).
+   */
+  partialMessage(): BetaMessage | undefined {
+    if (!this.#started) return undefined;
+    const message = this.#downstream.toMessage();
+    const open = this.#downstream.snapshot().open;
+    if (this.#open !== undefined && this.#open.pendingStart === undefined && open !== undefined) {
+      const block: Record<string, unknown> = {
+        ...(open.start as object),
+        type: 'text',
+        text: open.text,
+      };
+      if (open.citations !== undefined) block.citations = open.citations;
+      message.content = [...message.content, block as unknown as BetaMessage['content'][number]];
+    }
+    return message;
+  }
+
   /** What the planner needs to know about the downstream message. */
   view(): {
     blocks: ContentBlock[];
     openText: string | undefined;
+    openCitations: unknown[] | undefined;
     containerId: string | undefined;
     finished: boolean;
   } {
     const snap = this.#downstream.snapshot();
     return {
       blocks: snap.blocks,
-      openText: this.#open === undefined ? undefined : (snap.open?.text ?? ''),
+      openText:
+        this.#open === undefined || this.#open.pendingStart !== undefined
+          ? undefined
+          : (snap.open?.text ?? ''),
+      openCitations: this.#open === undefined ? undefined : snap.open?.citations,
       containerId: this.#containerId,
       finished: this.#messageDeltaSeen,
     };
@@ -245,6 +292,7 @@ export class Splicer {
     const body = m ? combined.slice(0, m.index) : combined;
     open.heldWs = m ? m[0] : '';
     if (body === '') return;
+    this.#flushStart(out, open);
     const data = {
       type: 'content_block_delta',
       index: outIndex,
@@ -253,10 +301,18 @@ export class Splicer {
     this.#emit(out, 'content_block_delta', data, body === text ? raw : undefined);
   }
 
+  #flushStart(out: Uint8Array[], open: OpenText): void {
+    if (open.pendingStart === undefined) return;
+    const { data, raw } = open.pendingStart;
+    open.pendingStart = undefined;
+    this.#emit(out, 'content_block_start', data, raw);
+  }
+
   /** Closes the open downstream text block (flushing held whitespace). */
   #closeOpen(out: Uint8Array[], raw?: Uint8Array): void {
     const open = this.#open;
     if (open === undefined) return;
+    this.#flushStart(out, open);
     if (open.heldWs !== '') {
       const ws = open.heldWs;
       open.heldWs = '';
@@ -391,14 +447,15 @@ export class Splicer {
       }
       this.#closeOpen(out);
       const outIndex = this.#nextOut++;
-      this.#open = { out: outIndex, heldWs: '' };
+      this.#open = {
+        out: outIndex,
+        heldWs: '',
+        pendingStart: {
+          data: { ...ev.data, index: outIndex },
+          raw: outIndex === index ? ev.raw : undefined,
+        },
+      };
       a.routes.set(index, { kind: 'text', out: outIndex });
-      this.#emit(
-        out,
-        'content_block_start',
-        { ...ev.data, index: outIndex },
-        outIndex === index ? ev.raw : undefined,
-      );
       return 'continue';
     }
 
@@ -429,7 +486,15 @@ export class Splicer {
         if (delta.type === 'text_delta' && typeof delta.text === 'string') {
           this.#emitText(out, route.out, delta.text, route.out === index ? ev.raw : undefined);
         } else {
-          // citations_delta and unknown deltas of a text block: pass through, renumbered.
+          if (delta.type === 'citations_delta') {
+            // Citations close a cited span, after all its text. Held until the block stops, so a
+            // drop between two of them never leaves the client half a citation list that a
+            // continuation would have to complete.
+            (route.citations ??= []).push(ev);
+            return 'continue';
+          }
+          // Unknown deltas of a text block: pass through, renumbered.
+          if (this.#open?.out === route.out) this.#flushStart(out, this.#open);
           this.#emit(
             out,
             'content_block_delta',
@@ -473,6 +538,18 @@ export class Splicer {
         if (route.seam !== undefined) {
           this.#resolveSeam(route, out, true);
           if (route.out < 0) return 'continue'; // whitespace-only continuation of a closed block: dropped
+        }
+        if (route.citations !== undefined && this.#open?.out === route.out) {
+          this.#flushStart(out, this.#open);
+          for (const c of route.citations) {
+            const same = num(c.data.index) === route.out;
+            this.#emit(
+              out,
+              'content_block_delta',
+              { ...c.data, index: route.out },
+              same ? c.raw : undefined,
+            );
+          }
         }
         if (this.#open?.out === route.out)
           this.#closeOpen(out, route.out === index ? ev.raw : undefined);
@@ -552,7 +629,13 @@ export class Splicer {
     if (delta.type !== 'text_delta' || typeof delta.text !== 'string') {
       // A citation or unknown delta before the seam is resolved: resolve with what we have.
       this.#resolveSeam(route, out, true);
-      if (route.out >= 0) this.#emit(out, 'content_block_delta', { ...ev.data, index: route.out });
+      if (route.out >= 0) {
+        if (delta.type === 'citations_delta') (route.citations ??= []).push(ev);
+        else {
+          if (this.#open?.out === route.out) this.#flushStart(out, this.#open);
+          this.#emit(out, 'content_block_delta', { ...ev.data, index: route.out });
+        }
+      }
       return 'continue';
     }
     seam.buffer += delta.text;
@@ -573,7 +656,11 @@ export class Splicer {
       if (!final && candidates.some((c) => c.length > text.length && c.startsWith(text))) return;
       const overlap = candidates.find((c) => text.startsWith(c));
       if (overlap !== undefined) text = text.slice(overlap.length);
+      // The restatement is settled; what follows still decides the space at the seam.
+      seam.trim = false;
+      seam.buffer = text;
     }
+    if (text === '' && !final) return;
     if (seam.target === 'new') {
       // A closed text block was stripped of trailing whitespace for the request: the continuation
       // may bring it back alone. Whitespace-only is dropped; wait for a word before deciding.
@@ -587,12 +674,14 @@ export class Splicer {
       route.seam = undefined;
       this.#closeOpen(out);
       route.out = this.#nextOut++;
-      this.#open = { out: route.out, heldWs: '' };
-      this.#emit(out, 'content_block_start', {
-        type: 'content_block_start',
-        index: route.out,
-        content_block: seam.start,
-      });
+      this.#open = {
+        out: route.out,
+        heldWs: '',
+        pendingStart: {
+          data: { type: 'content_block_start', index: route.out, content_block: seam.start },
+          raw: undefined,
+        },
+      };
       this.#emitText(out, route.out, text.replace(/^\s+/, ''));
       return;
     }
@@ -644,6 +733,11 @@ export class Splicer {
    */
   failAttempt(out: Uint8Array[]): DiscardedContent {
     const a = this.#attempt;
+    if (this.#open?.pendingStart !== undefined) {
+      // The client never saw this block start: forget it; the continuation regenerates it.
+      this.#open = undefined;
+      this.#nextOut--;
+    }
     let blocks = 0;
     for (const route of a.routes.values()) {
       // A block streamed live downstream. Signed thinking is complete once its signature is in:
@@ -681,22 +775,4 @@ export class Splicer {
     a.routes.clear();
     return { blocks, bytes, openBlock };
   }
-}
-
-/** Suffixes of `previous` that start at a word boundary and span at least `minWords` words, longest first. */
-export function restatementCandidates(previous: string, minWords: number): string[] {
-  const window = previous.slice(-2_000);
-  const offset = previous.length - window.length;
-  const out: string[] = [];
-  for (let i = 0; i < window.length; i++) {
-    const at = offset + i;
-    const ch = previous[at] ?? '';
-    if (/\s/.test(ch)) continue;
-    if (at > 0 && !/\s/.test(previous[at - 1] ?? '')) continue;
-    const suffix = previous.slice(at);
-    const words = suffix.trim().split(/\s+/).length;
-    if (words < minWords) break;
-    out.push(suffix);
-  }
-  return out;
 }

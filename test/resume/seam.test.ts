@@ -48,3 +48,12 @@ describe('seam rule: the space at the seam', () => {
     expect(joinAtSeam('', 'ld')).toBe('ld');
   });
 });
+
+describe('seam rule: a continuation that restates everything written so far', () => {
+  it('trims a restatement of the whole emitted text even when it is one word', () => {
+    expect(trimSeam('Message', 'Message résumé event')).toEqual({
+      trimmed: 7,
+      text: ' résumé event',
+    });
+  });
+});
