@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => vo
   () => import('./doctor.js'),
   () => import('./explain.js'),
   () => import('./mock.js'),
+  () => import('./verify.js'),
   // commands:end
 ];
 

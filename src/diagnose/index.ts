@@ -5,6 +5,7 @@
  */
 
 export * from './analyze.js';
+export * from './verify.js';
 export { DIFF_SCHEMA, diffSnapshots, type SnapshotDiff, type SnapshotDifference } from './diff.js';
 export { renderDiff } from './diff-report.js';
 export {

@@ -211,6 +211,25 @@ describe('lifeline analyze on other captures', () => {
     expect(incident.stream?.tail?.bytes).toBe(0);
   });
 
+  it("classifies an SSE error event as the provider's, and plans a resume", async () => {
+    const file = join(dir, 'overloaded.sse');
+    await curlCapture(mock.url, SEED_REQUEST, file, {
+      'x-mock-scenario': seed.name,
+      'x-mock-run': 'overloaded',
+      'x-mock-faults': '{"kind":"error","afterEvents":200,"errorType":"overloaded_error"}',
+    });
+    const { code, out } = await cli(['analyze', file, '--json']);
+    expect(code).toBe(0);
+    const { incident } = JSON.parse(out) as AnalyzeResult;
+    expect(incident.failure).toMatchObject({
+      end: 'error-event',
+      category: 'model/provider',
+      recoverable: true,
+    });
+    expect(incident.failure?.closedBy).toContain('overloaded_error');
+    expect(incident.would?.strategy).toBe('continue');
+  });
+
   it('reads a capture saved with its response head (curl -i)', async () => {
     const file = join(dir, 'with-head.sse');
     const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n';
@@ -233,9 +252,11 @@ describe('lifeline analyze on a trace', () => {
     expect(incident.stream?.open).toMatchObject({
       index: 38,
       blockType: 'server_tool_use',
+      toolName: 'text_editor_code_execution',
       deltaType: 'input_json_delta',
       receivedBytes: 20,
     });
+    expect(incident.largestToolInput?.toolName).toBe('text_editor_code_execution');
     expect(incident.failure).toMatchObject({
       attempt: 1,
       kind: 'socket',
@@ -253,7 +274,7 @@ describe('lifeline analyze on a trace', () => {
     ]);
   });
 
-  it('names the tool when the trace was recorded with content', async () => {
+  it('reads a trace recorded with content the same way', async () => {
     const trace = await traceSeedRun('trace-content', true);
     const { out } = await cli(['analyze', trace]);
     expect(out).toContain(
@@ -299,6 +320,52 @@ describe('lifeline analyze on a trace', () => {
     expect(incident.did?.outcome).toBe('recovered');
     const text = (await cli(['analyze', trace])).out;
     expect(text).toContain('the stream stalled');
+  });
+});
+
+describe('lifeline analyze on a trace of a close after silence', () => {
+  it('says the stream went quiet before the server closed it', async () => {
+    const traceDir = join(dir, 'trace-idle');
+    const writer = JsonlTraceWriter.create(traceDir, {
+      method: 'POST',
+      path: '/v1/messages',
+      model: 'claude-opus-4-6',
+      stream: true,
+      betas: [],
+      upstream: mock.url,
+      headers: {},
+    });
+    const response = await lifelineFetch({ trace: writer, logger: false })(
+      `${mock.url}/v1/messages`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mock-scenario': 'plain',
+          'x-mock-run': 'idle',
+          // Quiet for 1.2 s (under the stall timeout), then the socket is destroyed.
+          'x-mock-faults': '{"kind":"stall","afterEvents":20,"ms":1200,"then":"drop"}',
+        },
+        body: JSON.stringify({
+          model: 'claude-opus-4-6',
+          max_tokens: 1000,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      },
+    );
+    await response.text();
+    const trace = join(traceDir, readdirSync(traceDir)[0]!);
+    const { incident } = JSON.parse((await cli(['analyze', trace, '--json'])).out) as AnalyzeResult;
+    expect(incident.failure).toMatchObject({
+      kind: 'socket',
+      end: 'idle-close',
+      duringActiveTransfer: false,
+    });
+    expect(incident.failure?.silenceMs).toBeGreaterThanOrEqual(1000);
+    expect((await cli(['analyze', trace])).out).toContain(
+      'it stalled first, then the connection was closed',
+    );
   });
 });
 

@@ -1,0 +1,276 @@
+/**
+ * `lifeline verify (--scenario FILE|NAME | --request FILE) [--runs N] [--upstream URL]
+ * [--fault JSON] [--json]`: reruns the smallest failing action through lifeline N times and
+ * reports that it now completes (see src/diagnose/verify.ts). Exit 0 when every run passes,
+ * 1 when one fails, 2 on bad input.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import {
+  formatVerify,
+  formatVerifyRun,
+  type VerifyResult,
+  type VerifyTarget,
+  VerifyInputError,
+  verify,
+} from '../diagnose/index.js';
+import {
+  type FaultMap,
+  faultMapSchema,
+  faultSchema,
+  loadScenarioFile,
+  loadScenarios,
+  type Scenario,
+} from '../mock/index.js';
+import type { MessageRequestBody } from '../resume/index.js';
+
+interface VerifyFlags {
+  readonly scenario?: string;
+  readonly request?: string;
+  readonly runs: string;
+  readonly upstream?: string;
+  readonly fault?: string;
+  readonly header?: string[];
+  readonly maxAttempts?: string;
+  readonly stallTimeout?: string;
+  readonly json?: boolean;
+}
+
+const DEFAULT_RUNS = 5;
+const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
+
+/** Bad input: the one line to print. */
+class BadInput extends Error {}
+
+/** The scenarios shipped beside src/ and dist/ (test/fixtures/scenarios), as `lifeline demo` finds them. */
+function shippedScenarioDir(): string {
+  return fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
+}
+
+/** A local upstream (a mock, a proxy on this machine) needs no API key to be worth a warning. */
+function isLocal(url: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new BadInput(`${flag} must be a whole number of at least 1 (got "${value}")`);
+  }
+  return n;
+}
+
+function resolveScenario(spec: string): Scenario {
+  if (existsSync(spec)) {
+    if (statSync(spec).isDirectory()) {
+      throw new BadInput(
+        `--scenario ${spec} is a directory; give one scenario file or a scenario name`,
+      );
+    }
+    try {
+      return loadScenarioFile(spec);
+    } catch (err) {
+      throw new BadInput(err instanceof Error ? err.message : String(err));
+    }
+  }
+  if (spec.includes('/') || spec.endsWith('.json'))
+    throw new BadInput(`no such scenario file: ${spec}`);
+  const dir = shippedScenarioDir();
+  let shipped: Scenario[];
+  try {
+    shipped = loadScenarios(dir);
+  } catch {
+    throw new BadInput(
+      `no scenario file ${spec}, and no shipped scenarios to look the name up in (${dir})`,
+    );
+  }
+  const found = shipped.find((s) => s.name === spec);
+  if (found === undefined) {
+    throw new BadInput(
+      `no scenario named "${spec}" (shipped: ${shipped.map((s) => s.name).join(', ')}); or give a scenario file`,
+    );
+  }
+  return found;
+}
+
+function parseFaults(text: string): FaultMap {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new BadInput(`--fault is not JSON: ${(err as Error).message}`);
+  }
+  // One fault means "on attempt 1", as the mock's x-mock-faults header reads it.
+  const single = typeof json === 'object' && json !== null && 'kind' in json;
+  const parsed = single ? faultSchema.safeParse(json) : faultMapSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.map(String).join('.') ?? '';
+    throw new BadInput(
+      `--fault${where ? `.${where}` : ''}: ${issue?.message ?? 'invalid'} ` +
+        '(give one fault like {"kind":"drop","afterEvents":40}, or a map like {"1":{...},"*":{...}})',
+    );
+  }
+  return single ? { '1': parsed.data as FaultMap[string] } : (parsed.data as FaultMap);
+}
+
+function parseHeaders(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const value of values ?? []) {
+    const colon = value.indexOf(':');
+    if (colon <= 0) throw new BadInput(`--header "${value}" is not "name: value"`);
+    out[value.slice(0, colon).trim().toLowerCase()] = value.slice(colon + 1).trim();
+  }
+  return out;
+}
+
+function readRequest(file: string): MessageRequestBody {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new BadInput(
+      code === 'ENOENT'
+        ? `no such request file: ${file}`
+        : `cannot read ${file}: ${(err as Error).message}`,
+    );
+  }
+  if (text.trim() === '') throw new BadInput(`the request file ${file} is empty`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (err) {
+    throw new BadInput(`the request file ${file} is not JSON: ${(err as Error).message}`);
+  }
+  return body as MessageRequestBody;
+}
+
+function target(flags: VerifyFlags): VerifyTarget {
+  const given = [flags.scenario, flags.request].filter((v) => v !== undefined).length;
+  if (given !== 1) {
+    throw new BadInput('give exactly one of --scenario FILE|NAME or --request FILE');
+  }
+  const faults = flags.fault === undefined ? undefined : parseFaults(flags.fault);
+  if (flags.scenario !== undefined) {
+    if (flags.upstream !== undefined) {
+      throw new BadInput('--upstream goes with --request; a scenario runs on an in-process mock');
+    }
+    return { kind: 'scenario', scenario: resolveScenario(flags.scenario), faults };
+  }
+  const body = readRequest(flags.request!);
+  const upstream = flags.upstream ?? process.env.ANTHROPIC_BASE_URL ?? DEFAULT_UPSTREAM;
+  const apiKey = process.env.ANTHROPIC_API_KEY;
+  return {
+    kind: 'request',
+    body,
+    upstream,
+    apiKey: apiKey === undefined || apiKey === '' ? undefined : apiKey,
+    headers: parseHeaders(flags.header),
+    faults,
+  };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      'rerun the smallest failing action through lifeline N times and report that it completes',
+    )
+    .option(
+      '--scenario <file|name>',
+      'a scenario file, or the name of a shipped scenario (runs on an in-process mock)',
+    )
+    .option('--request <file>', 'a recorded Messages request body (JSON) to send to --upstream')
+    .option('--runs <n>', 'how many times to run it', String(DEFAULT_RUNS))
+    .option(
+      '--upstream <url>',
+      `where --request goes (default: $ANTHROPIC_BASE_URL or ${DEFAULT_UPSTREAM}); the API key comes from $ANTHROPIC_API_KEY`,
+    )
+    .option(
+      '--fault <json>',
+      "faults to inject: replaces a scenario's own; sent as x-mock-faults with --request (a lifeline mock upstream obeys it)",
+    )
+    .option(
+      '-H, --header <name: value>',
+      'an extra request header, e.g. "anthropic-beta: code-execution-2025-08-25" (repeatable)',
+      collect,
+    )
+    .option('--max-attempts <n>', "lifeline's attempt budget per run (default 6)")
+    .option('--stall-timeout <ms>', 'no byte for this long is a stall (default 90000)')
+    .option('--json', 'print JSON (schema lifeline.verify/1)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  lifeline verify --scenario seed-opus-4-6-code-execution --runs 10\n' +
+        '  lifeline verify --scenario plain-long-text --fault \'{"*":{"kind":"drop","afterEvents":40}}\' --max-attempts 3\n' +
+        '  ANTHROPIC_API_KEY=... lifeline verify --request request.json -H "anthropic-beta: code-execution-2025-08-25"',
+    )
+    .action(async (flags: VerifyFlags) => {
+      let what: VerifyTarget;
+      let runs: number;
+      let maxAttempts: number | undefined;
+      let stallTimeoutMs: number | undefined;
+      try {
+        runs = positiveInt(flags.runs, '--runs');
+        maxAttempts =
+          flags.maxAttempts === undefined
+            ? undefined
+            : positiveInt(flags.maxAttempts, '--max-attempts');
+        stallTimeoutMs =
+          flags.stallTimeout === undefined
+            ? undefined
+            : positiveInt(flags.stallTimeout, '--stall-timeout');
+        what = target(flags);
+      } catch (err) {
+        if (!(err instanceof BadInput)) throw err;
+        process.stderr.write(`lifeline verify: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (what.kind === 'request' && what.apiKey === undefined && !isLocal(what.upstream)) {
+        process.stderr.write(
+          'lifeline verify: ANTHROPIC_API_KEY is not set; sending the request without x-api-key\n',
+        );
+      }
+      const json = flags.json === true;
+      // A TTY gets one progress line rewritten in place; anything else gets a line per run.
+      const progressStream = json ? process.stderr : process.stdout;
+      const tty = progressStream.isTTY === true;
+      let result: VerifyResult;
+      try {
+        result = await verify(what, {
+          runs,
+          policy: maxAttempts === undefined ? undefined : { maxAttempts },
+          stallTimeoutMs,
+          onRun: ({ run, total, result: done }) => {
+            if (tty) {
+              if (done === undefined) progressStream.write(`\rrun ${run}/${total}`);
+            } else if (!json && done !== undefined) {
+              process.stdout.write(`${formatVerifyRun(done, total)}\n`);
+            }
+          },
+        });
+      } catch (err) {
+        if (tty) progressStream.write('\r\x1b[K');
+        if (!(err instanceof VerifyInputError)) throw err;
+        process.stderr.write(`lifeline verify: ${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (tty) progressStream.write('\r\x1b[K');
+      process.stdout.write(
+        json ? `${JSON.stringify(result, null, 2)}\n` : formatVerify(result, { runLines: tty }),
+      );
+      process.exitCode = result.failed === 0 ? 0 : 1;
+    });
+}

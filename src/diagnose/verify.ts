@@ -1,0 +1,357 @@
+/**
+ * `lifeline verify`: reruns the smallest failing action through lifeline N times and reports
+ * whether it now completes, which recoveries it took, and how long it took.
+ *
+ * Two targets:
+ * - a scenario: an in-process mock serves it (with its faults, or the ones given), and each
+ *   run must end with the scenario's message exactly, block by block (ids and usage aside);
+ * - a recorded request: sent to an upstream (the API, a proxy, a mock), and each run must end
+ *   with `message_stop` and no error.
+ * Runs go one after another through `lifelineFetch`, the same path a client integration takes.
+ */
+import { randomBytes } from 'node:crypto';
+import { type LifelineFetchOptions, lifelineFetch } from '../integrations/index.js';
+import { MessageAccumulator, parseStreamEvent } from '../message/index.js';
+import { type FaultMap, type Scenario, startMock } from '../mock/index.js';
+import {
+  checkRequestBody,
+  type MessageRequestBody,
+  ModelTable,
+  type RecoveryReport,
+  type RetryPolicy,
+} from '../resume/index.js';
+import { SseDecoder } from '../sse/index.js';
+import { comparable, firstDifference, normalizeContinuationThinking } from './verify-compare.js';
+
+export { formatVerify, formatVerifyRun } from './verify-format.js';
+
+export const VERIFY_SCHEMA = 'lifeline.verify/1';
+
+export type VerifyTarget =
+  | {
+      kind: 'scenario';
+      scenario: Scenario;
+      /** Faults that replace the scenario's own. */
+      faults?: FaultMap | undefined;
+    }
+  | {
+      kind: 'request';
+      body: MessageRequestBody;
+      /** Base URL of the upstream (`https://api.anthropic.com`, a proxy, a mock). */
+      upstream: string;
+      /** Sent as `x-api-key`; never printed or kept in the result. */
+      apiKey?: string | undefined;
+      headers?: Record<string, string> | undefined;
+      /** Sent as `x-mock-faults`: only a lifeline mock upstream acts on it. */
+      faults?: FaultMap | undefined;
+    };
+
+export interface VerifyOptions {
+  runs: number;
+  /** Resume policy for each run (e.g. `{ maxAttempts: 3 }`). */
+  policy?: Partial<RetryPolicy> | undefined;
+  stallTimeoutMs?: number | undefined;
+  /** Called as each run starts and ends (progress display). */
+  onRun?: ((progress: { run: number; total: number; result?: VerifyRun }) => void) | undefined;
+  /** The fetch lifeline wraps (default: the global fetch). */
+  fetch?: LifelineFetchOptions['fetch'];
+}
+
+export interface VerifyRun {
+  run: number;
+  pass: boolean;
+  /** From sending the request to the end of the body. */
+  ms: number;
+  /** The recovery report's outcome (`clean`, `recovered`, `failed`, `passthrough`). */
+  outcome: RecoveryReport['outcome'] | 'error';
+  attempts: number;
+  failures: string[];
+  strategies: string[];
+  /** Why the run failed; `undefined` when it passed. */
+  reason: string | undefined;
+}
+
+export interface VerifyResult {
+  schema: typeof VERIFY_SCHEMA;
+  target: {
+    kind: VerifyTarget['kind'];
+    /** Scenario name, or the request's model. */
+    name: string;
+    model: string;
+    upstream: string | undefined;
+    /** Faults applied (given ones; a scenario's own are in its file). */
+    faults: FaultMap | undefined;
+  };
+  runs: VerifyRun[];
+  passed: number;
+  failed: number;
+  timings: { p50Ms: number; maxMs: number; minMs: number };
+  recoveries: {
+    /** Runs that needed at least one resume. */
+    runs: number;
+    /** How often each strategy was used, over all runs. */
+    strategies: Record<string, number>;
+    /** Attempts over all runs (a clean run is 1). */
+    attempts: number;
+  };
+}
+
+/** Input verify cannot use (bad scenario, request, fault or option). */
+export class VerifyInputError extends Error {
+  readonly type = 'verify-input' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'VerifyInputError';
+  }
+}
+
+/** The nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
+}
+
+/** The error's message, with its cause's when that adds something ("fetch failed": why). */
+function errorText(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const cause = err instanceof Error ? err.cause : undefined;
+  const causeText = cause instanceof Error ? cause.message : undefined;
+  return causeText === undefined || message.includes(causeText)
+    ? message
+    : `${message} (${causeText})`;
+}
+
+/** ` invalid_request_error: <message>` from an API error body, else its first 300 chars. */
+function apiError(text: string): string {
+  try {
+    const error = (JSON.parse(text) as { error?: { type?: unknown; message?: unknown } }).error;
+    if (typeof error?.type === 'string') {
+      return ` ${error.type}${typeof error.message === 'string' ? `: ${error.message}` : ''}`;
+    }
+  } catch {
+    // not JSON: show the start of it
+  }
+  return text.trim() === '' ? '' : `: ${text.slice(0, 300)}`;
+}
+
+/** Reads an SSE response body into a message accumulator. */
+async function readMessage(body: ReadableStream<Uint8Array>): Promise<MessageAccumulator> {
+  const decoder = new SseDecoder();
+  const accumulator = new MessageAccumulator();
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    for (const event of decoder.push(value)) accumulator.push(parseStreamEvent(event));
+  }
+  decoder.end();
+  return accumulator;
+}
+
+interface Prepared {
+  url: string;
+  body: MessageRequestBody;
+  headers: (run: number) => Record<string, string>;
+  /** Whether the run's message is right; the reason when it is not. */
+  check: (accumulator: MessageAccumulator) => string | undefined;
+  close: () => Promise<void>;
+  describe: VerifyResult['target'];
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
+  } catch {
+    return false;
+  }
+}
+
+function completes(accumulator: MessageAccumulator): string | undefined {
+  const snap = accumulator.snapshot();
+  if (snap.error !== undefined) {
+    return `the stream ended with an error event: ${snap.error.type}${snap.error.message ? ` (${snap.error.message})` : ''}`;
+  }
+  if (!snap.stopped) return 'the stream ended without message_stop';
+  return undefined;
+}
+
+async function prepare(target: VerifyTarget): Promise<Prepared> {
+  // Each verify gets its own run ids, so a mock's per-run attempt counters start at 1.
+  const tag = randomBytes(4).toString('hex');
+  if (target.kind === 'scenario') {
+    const { scenario } = target;
+    const mock = await startMock({
+      scenarios: [scenario],
+      ...(target.faults !== undefined ? { faults: target.faults } : {}),
+    });
+    const container = scenario.message.container;
+    const skills = container?.skills;
+    const body: MessageRequestBody = {
+      model: scenario.message.model,
+      max_tokens: 16_000,
+      stream: true,
+      messages: [{ role: 'user', content: `lifeline verify: scenario ${scenario.name}` }],
+      ...(Array.isArray(skills) && skills.length > 0 ? { container: { skills } } : {}),
+    };
+    const expected = comparable(scenario.message);
+    return {
+      url: `${mock.url}/v1/messages`,
+      body,
+      headers: (run) => ({
+        'x-api-key': 'lifeline-verify',
+        'x-mock-scenario': scenario.name,
+        'x-mock-run': `verify-${tag}-${run}`,
+        ...(scenario.betas.length > 0 ? { 'anthropic-beta': scenario.betas.join(',') } : {}),
+      }),
+      check: (accumulator) => {
+        const ended = completes(accumulator);
+        if (ended !== undefined) return ended;
+        let actual = comparable(accumulator.toMessage());
+        let wanted = expected;
+        if (scenario.continuationThinking) {
+          ({ expected: wanted, actual } = normalizeContinuationThinking(expected, actual));
+        }
+        const difference = firstDifference(wanted, actual);
+        return difference === undefined
+          ? undefined
+          : `the message differs from the scenario's: ${difference}`;
+      },
+      close: () => mock.close(),
+      describe: {
+        kind: 'scenario',
+        name: scenario.name,
+        model: scenario.message.model,
+        upstream: undefined,
+        faults: target.faults,
+      },
+    };
+  }
+  const problem = checkRequestBody(target.body);
+  if (problem !== undefined)
+    throw new VerifyInputError(`the request body is not usable: ${problem}`);
+  let base: URL;
+  try {
+    base = new URL(target.upstream);
+  } catch {
+    throw new VerifyInputError(
+      `--upstream ${target.upstream} is not a URL (e.g. https://api.anthropic.com)`,
+    );
+  }
+  // A base URL like the SDKs' (`https://api.anthropic.com`, `http://proxy/anthropic`), or the
+  // full Messages URL.
+  const basePath = base.pathname.replace(/\/$/, '').replace(/\/v1\/messages$/, '');
+  const url = new URL(`${basePath}/v1/messages`, base).toString();
+  const mockHeaders = target.faults !== undefined || isLoopback(target.upstream);
+  return {
+    url,
+    body: { ...target.body, stream: true },
+    headers: (run) => ({
+      ...(target.apiKey !== undefined ? { 'x-api-key': target.apiKey } : {}),
+      ...(mockHeaders ? { 'x-mock-run': `verify-${tag}-${run}` } : {}),
+      ...(target.faults !== undefined ? { 'x-mock-faults': JSON.stringify(target.faults) } : {}),
+      ...target.headers,
+    }),
+    check: completes,
+    close: async () => {},
+    describe: {
+      kind: 'request',
+      name: target.body.model,
+      model: target.body.model,
+      upstream: base.origin + basePath,
+      faults: target.faults,
+    },
+  };
+}
+
+async function runOnce(
+  prepared: Prepared,
+  run: number,
+  options: VerifyOptions,
+  models: ModelTable,
+): Promise<VerifyRun> {
+  let report: RecoveryReport | undefined;
+  const fetchThrough = lifelineFetch({
+    logger: false,
+    models,
+    onReport: (r) => {
+      report = r;
+    },
+    ...(options.policy !== undefined ? { policy: options.policy } : {}),
+    ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+  });
+  const started = performance.now();
+  let reason: string | undefined;
+  try {
+    const response = await fetchThrough(prepared.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        ...prepared.headers(run),
+      },
+      body: JSON.stringify(prepared.body),
+    });
+    if (response.status !== 200 || response.body === null) {
+      reason = `the upstream answered ${response.status}${apiError(await response.text())}`;
+    } else {
+      reason = prepared.check(await readMessage(response.body));
+    }
+  } catch (err) {
+    reason = errorText(err);
+  }
+  const ms = performance.now() - started;
+  return {
+    run,
+    pass: reason === undefined,
+    ms,
+    outcome: report?.outcome ?? 'error',
+    attempts: report?.attempts.length ?? 0,
+    failures: report?.failures.slice() ?? [],
+    strategies: report?.strategies.slice() ?? [],
+    reason,
+  };
+}
+
+/** Runs the target `options.runs` times, one after another. */
+export async function verify(target: VerifyTarget, options: VerifyOptions): Promise<VerifyResult> {
+  if (!Number.isInteger(options.runs) || options.runs < 1) {
+    throw new VerifyInputError(`runs must be a whole number of at least 1 (got ${options.runs})`);
+  }
+  const prepared = await prepare(target);
+  // One table for the whole verify: a model's refusal of prefill, once learned, is kept.
+  const models = new ModelTable();
+  const runs: VerifyRun[] = [];
+  try {
+    for (let run = 1; run <= options.runs; run++) {
+      options.onRun?.({ run, total: options.runs });
+      const result = await runOnce(prepared, run, options, models);
+      runs.push(result);
+      options.onRun?.({ run, total: options.runs, result });
+    }
+  } finally {
+    await prepared.close();
+  }
+  const times = runs.map((r) => r.ms).sort((a, b) => a - b);
+  const strategies: Record<string, number> = {};
+  for (const r of runs) for (const s of r.strategies) strategies[s] = (strategies[s] ?? 0) + 1;
+  return {
+    schema: VERIFY_SCHEMA,
+    target: prepared.describe,
+    runs,
+    passed: runs.filter((r) => r.pass).length,
+    failed: runs.filter((r) => !r.pass).length,
+    timings: {
+      p50Ms: percentile(times, 50),
+      maxMs: times[times.length - 1] ?? 0,
+      minMs: times[0] ?? 0,
+    },
+    recoveries: {
+      runs: runs.filter((r) => r.failures.length > 0).length,
+      strategies,
+      attempts: runs.reduce((sum, r) => sum + r.attempts, 0),
+    },
+  };
+}
