@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkToolPairing,
@@ -309,5 +310,60 @@ describe('planContinuation', () => {
       rules,
     );
     expect(plan).toEqual({ ok: true, kind: 'fresh', content: M });
+  });
+});
+
+describe('prefix and remainder (property)', () => {
+  const target: ContentBlock[] = [
+    { type: 'text', text: 'Première partie: café, 東京 and 🚀 go together.' },
+    {
+      type: 'server_tool_use',
+      id: 'srv_9',
+      name: 'bash_code_execution',
+      input: { command: 'ls -la' },
+    },
+    {
+      type: 'bash_code_execution_tool_result',
+      tool_use_id: 'srv_9',
+      content: {
+        type: 'bash_code_execution_result',
+        stdout: 'x',
+        stderr: '',
+        return_code: 0,
+        content: [],
+      },
+    },
+    { type: 'text', text: 'Second part, after the tool.' },
+  ] as ContentBlock[];
+
+  it('a prefix cut anywhere, plus its remainder, is the whole message again', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: target.length }), fc.nat(), (k, offset) => {
+        const blocks = target.slice(0, k) as unknown as RequestBlock[];
+        const next = target[k] as { type: string; text?: string } | undefined;
+        let partialText: string | undefined;
+        if (next?.type === 'text') {
+          const chars = [...(next.text ?? '')];
+          partialText = chars.slice(0, offset % chars.length).join('');
+          if (partialText !== '') blocks.push(text(partialText));
+        }
+        const matched = matchPrefix(blocks, target);
+        expect(matched.ok).toBe(true);
+        if (!matched.ok) return;
+        const rest = remainderContent(target, matched.match);
+        const rebuilt = [...(blocks as unknown as ContentBlock[])];
+        const first = rest[0] as { type: string; text?: string } | undefined;
+        if (matched.match.partialText !== undefined && first?.type === 'text') {
+          rebuilt[rebuilt.length - 1] = {
+            ...first,
+            text: matched.match.partialText + first.text,
+          } as ContentBlock;
+          rebuilt.push(...rest.slice(1));
+        } else {
+          rebuilt.push(...rest);
+        }
+        expect(rebuilt).toEqual(target);
+      }),
+    );
   });
 });

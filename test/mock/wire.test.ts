@@ -165,6 +165,7 @@ describe('stall', () => {
   });
 
   it('with then: drop, closes the socket after the stall', async () => {
+    // biome-ignore lint/suspicious/noThenProperty: the fault format's field; a string, never a thenable.
     const res = await send({ '1': { kind: 'stall', afterEvents: 3, ms: 150, then: 'drop' } });
     const chunked = decodeChunked(res.rest);
     expect(chunked.body.equals(upTo(3))).toBe(true);
