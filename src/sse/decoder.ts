@@ -5,8 +5,8 @@
  *
  * Any chunking of the same bytes gives the same events: a CR ending one chunk and an LF
  * starting the next are one line end, and a UTF-8 character split across chunks is decoded
- * whole, because UTF-8 decoding only ever happens on a complete line's bytes (line ends are
- * ASCII, so a line never ends inside a character).
+ * whole, because UTF-8 decoding only ever happens on the bytes of complete lines (line ends
+ * are ASCII, so a line never ends inside a character).
  *
  * How it is fast and linear:
  * - Each chunk is read once as latin1 text (one code unit per byte, so text offsets are byte
@@ -20,10 +20,15 @@
  *   arrives; concatenating per chunk would be O(n^2) for one long line in small chunks. A long
  *   ASCII `data:` line is even left as a V8 rope of its fragments: no large copy here, and
  *   large fresh allocations are what a multi-100 KB tool-input delta would otherwise cost.
- * - Event size is counted in bytes, exactly, because offsets are byte offsets.
+ * - Text dense with non-ASCII (a Japanese answer, say) would pay one decode call per line;
+ *   once a chunk shows that, the decoder switches to one UTF-8 decode per chunk (see
+ *   `#parseDecoded`) until the text turns mostly ASCII again.
+ * - Event size is counted in bytes, exactly: from byte offsets, or on the dense path from the
+ *   region's byte length (see `#parseDecoded`).
  */
-import { CR, type ByteView, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
-import { eventTooLarge, type SseError, stopped } from './errors.js';
+import { type ByteView, CR, decodeUtf8, joinBytes, LF, nextNonAscii, viewOf } from './bytes.js';
+import { stopped } from './errors.js';
+import { EventInterpreter, isDataField, valueStart } from './interpret.js';
 import type { SseEvent } from './types.js';
 
 /** 16 MiB: far above any real Anthropic event (tool inputs arrive as many small deltas). */
@@ -41,20 +46,6 @@ export interface SseDecoderOptions {
   onRetry?: (milliseconds: number) => void;
 }
 
-// Char codes, compared one by one in the hot path: cheaper than `startsWith` or slicing the
-// name out (measured; eventsource-parser found the same).
-const C_COLON = 58;
-const C_D = 100;
-const C_A = 97;
-const C_T = 116;
-const C_E = 101;
-const C_V = 118;
-const C_N = 110;
-const C_I = 105;
-const C_R = 114;
-const C_Y = 121;
-const C_0 = 48;
-const C_9 = 57;
 // The UTF-8 BOM (EF BB BF) as latin1 code units, and decoded (U+FEFF).
 const BOM_0 = 0xef;
 const BOM_1 = 0xbb;
@@ -80,8 +71,7 @@ const DENSE_MIN_LINES = 16;
  */
 export class SseDecoder {
   readonly maxEventSize: number;
-  readonly #onComment: ((comment: string) => void) | undefined;
-  readonly #onRetry: ((milliseconds: number) => void) | undefined;
+  readonly #events: EventInterpreter;
 
   // The line in progress, from earlier chunks: its bytes and the same as latin1 text.
   #fragments: Uint8Array[] = [];
@@ -92,7 +82,6 @@ export class SseDecoder {
   // in it (its length if none): a line with such a byte has its values decoded as UTF-8.
   #view: ByteView | undefined = undefined;
   #nextHigh = 0;
-  #lineHigh = false;
   // The last chunks were dense with non-ASCII lines: decode whole chunks, not line by line.
   #preferDecoded = false;
 
@@ -101,33 +90,25 @@ export class SseDecoder {
   // The next completed line is the stream's first, where a BOM is stripped.
   #atStreamStart = true;
 
-  // The event in progress (the spec's data buffer and event type buffer, this event's id).
-  #data = '';
-  #hasData = false;
-  #eventType: string | undefined = undefined;
-  #id: string | undefined = undefined;
-  #retry: number | undefined = undefined;
-  #eventBytes = 0;
-  #lastEventId = '';
-
-  #out: SseEvent[] = [];
-  #failure: SseError | undefined = undefined;
   #bytesScanned = 0;
 
   constructor(options: SseDecoderOptions = {}) {
     this.maxEventSize = options.maxEventSize ?? DEFAULT_MAX_EVENT_SIZE;
-    this.#onComment = options.onComment;
-    this.#onRetry = options.onRetry;
+    this.#events = new EventInterpreter({
+      maxEventSize: this.maxEventSize,
+      onComment: options.onComment,
+      onRetry: options.onRetry,
+    });
   }
 
   /** The spec's "last event ID": the latest valid `id:` field, kept across events. */
   get lastEventId(): string {
-    return this.#lastEventId;
+    return this.#events.lastEventId;
   }
 
   /** Bytes of the incomplete event held right now (what a drop at this point would lose). */
   get bufferedBytes(): number {
-    return this.#eventBytes + this.#fragmentsLength;
+    return this.#events.eventBytes + this.#fragmentsLength;
   }
 
   /**
@@ -144,12 +125,14 @@ export class SseDecoder {
    * the events this call finished before that.
    */
   push(chunk: Uint8Array): SseEvent[] {
-    if (this.#failure !== undefined) throw stopped('SseDecoder', this.#failure);
+    const events = this.#events;
+    if (events.failure !== undefined) throw stopped('SseDecoder', events.failure);
     const out: SseEvent[] = [];
-    this.#out = out;
+    events.out = out;
     if (chunk.length > 0) {
       this.#feed(chunk);
       this.#view = undefined;
+      events.view = undefined;
     }
     return out;
   }
@@ -160,11 +143,11 @@ export class SseDecoder {
    * event id is kept, as it is across EventSource reconnections).
    */
   end(): SseEvent[] {
-    if (this.#failure !== undefined) throw stopped('SseDecoder', this.#failure);
+    if (this.#events.failure !== undefined) throw stopped('SseDecoder', this.#events.failure);
     this.#clearFragments();
     this.#pendingCR = false;
     this.#atStreamStart = true;
-    this.#resetEvent();
+    this.#events.reset();
     return [];
   }
 
@@ -181,17 +164,22 @@ export class SseDecoder {
   #feed(chunk: Uint8Array): void {
     const view = viewOf(chunk);
     const len = chunk.length;
-    const text = view.latin1(0, len);
     const ascii = view.isAscii() ?? nextNonAscii(chunk, 0) === len;
     this.#view = view;
+    this.#events.view = view;
     // -1: not looked for yet.
     this.#nextHigh = ascii ? len : -1;
 
     let pos = 0;
     if (this.#pendingCR) {
       this.#pendingCR = false;
-      if (text.charCodeAt(0) === LF) pos = 1;
+      if (chunk[0] === LF) pos = 1;
     }
+    if (!ascii && this.#preferDecoded) {
+      this.#feedDense(view, pos);
+      return;
+    }
+    const text = view.latin1(0, len);
 
     // Line ends are ASCII, so they are found in the latin1 text at their byte offsets. Each
     // search resumes past the previous find, so a byte is examined at most once for CR and
@@ -209,7 +197,7 @@ export class SseDecoder {
         return;
       }
       this.#finishSplitLine(view, text, pos, end);
-      pos = this.#afterLineEnd(text, end);
+      pos = this.#afterLineEnd(view.bytes, end);
       if (cr !== -1 && cr < pos) {
         cr = text.indexOf('\r', pos);
         this.#bytesScanned += (cr === -1 ? len : cr + 1) - pos;
@@ -225,38 +213,82 @@ export class SseDecoder {
   /** Parses the complete lines of the chunk from `pos` and keeps the incomplete tail. */
   #parseLines(view: ByteView, text: string, pos: number, cr: number, lf: number): void {
     const len = text.length;
-    if (this.#preferDecoded && this.#nextHigh !== len) {
-      this.#parseDecoded(view, text, pos, cr, lf);
-      return;
-    }
     let start = pos;
     let lines = 0;
     let highLines = 0;
-    for (;;) {
-      const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
-      if (end === -1) break;
-      this.#line(text, start, end);
-      start = end === lf ? end + 1 : this.#afterLineEnd(text, end);
-      lines++;
-      if (this.#lineHigh && ++highLines >= DENSE_MIN_LINES && highLines * 4 > lines) {
-        // Mostly non-ASCII text (say CJK): one UTF-8 decode of the rest beats one per line.
-        this.#preferDecoded = true;
-        if (cr !== -1 && cr < start) cr = text.indexOf('\r', start);
-        if (lf !== -1 && lf < start) lf = text.indexOf('\n', start);
-        this.#parseDecoded(view, text, start, cr, lf);
-        return;
-      }
-      if (cr !== -1 && cr < start) {
-        cr = text.indexOf('\r', start);
-        this.#bytesScanned += (cr === -1 ? len : cr + 1) - start;
-      }
-      if (lf < start) {
+    if (cr === -1) {
+      // The usual case: lines end with LF only.
+      while (lf !== -1) {
+        this.#line(text, start, lf);
+        start = lf + 1;
+        lines++;
+        if (this.#events.lineHigh && ++highLines >= DENSE_MIN_LINES && highLines * 4 > lines) {
+          // Mostly non-ASCII text (say CJK): one UTF-8 decode for the rest of the chunk, and
+          // the chunks after it, beats one decode call per line.
+          this.#preferDecoded = true;
+          this.#parseDecoded(view, start);
+          return;
+        }
+        // An event's last line is followed by its blank line: dispatch right away rather
+        // than go round the loop for an empty line (a third of all lines in a typical stream).
+        if (text.charCodeAt(start) === LF) {
+          this.#events.dispatch();
+          start++;
+          lines++;
+          this.#bytesScanned++;
+        }
         lf = text.indexOf('\n', start);
         this.#bytesScanned += (lf === -1 ? len : lf + 1) - start;
+      }
+    } else {
+      for (;;) {
+        const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
+        if (end === -1) break;
+        this.#line(text, start, end);
+        start = end === lf ? end + 1 : this.#afterLineEnd(view.bytes, end);
+        lines++;
+        if (this.#events.lineHigh && ++highLines >= DENSE_MIN_LINES && highLines * 4 > lines) {
+          // Mostly non-ASCII text (say CJK): one UTF-8 decode for the rest of the chunk, and
+          // the chunks after it, beats one decode call per line.
+          this.#preferDecoded = true;
+          this.#parseDecoded(view, start);
+          return;
+        }
+        if (cr !== -1 && cr < start) {
+          cr = text.indexOf('\r', start);
+          this.#bytesScanned += (cr === -1 ? len : cr + 1) - start;
+        }
+        if (lf !== -1 && lf < start) {
+          lf = text.indexOf('\n', start);
+          this.#bytesScanned += (lf === -1 ? len : lf + 1) - start;
+        }
       }
     }
     if (lines >= DENSE_MIN_LINES) this.#preferDecoded = false;
     this.#keepFragment(view, text, start);
+  }
+
+  /**
+   * A chunk of a stream dense with non-ASCII text: no latin1 text for the whole chunk (its
+   * lines are decoded as UTF-8 anyway), line ends found in the bytes.
+   */
+  #feedDense(view: ByteView, pos: number): void {
+    const len = view.bytes.length;
+    if (this.#fragmentsLength > 0) {
+      const lf = view.indexOf(LF, pos);
+      // A CR matters only before the LF, so the CR search stops there.
+      const cr = view.indexOfWithin(CR, pos, lf === -1 ? len : lf);
+      this.#bytesScanned += (lf === -1 ? len : lf + 1) - pos;
+      this.#bytesScanned += (cr === -1 ? (lf === -1 ? len : lf) : cr + 1) - pos;
+      const end = cr !== -1 ? cr : lf;
+      if (end === -1) {
+        this.#keepFragment(view, undefined, pos);
+        return;
+      }
+      this.#finishSplitLine(view, undefined, pos, end);
+      pos = this.#afterLineEnd(view.bytes, end);
+    }
+    if (pos < len) this.#parseDecoded(view, pos);
   }
 
   /**
@@ -268,27 +300,29 @@ export class SseDecoder {
    * end are counted, by walking back over them in the latin1 text. Otherwise the exact
    * line-by-line walk runs.
    */
-  #parseDecoded(view: ByteView, text: string, pos: number, cr: number, lf: number): void {
-    const len = text.length;
+  #parseDecoded(view: ByteView, pos: number): void {
+    const len = view.bytes.length;
     // The last line ends bound the decoded region; searching backwards from the end only
-    // examines the incomplete tail, which no forward search looks at.
-    const lastLF = lf === -1 ? -1 : text.lastIndexOf('\n');
-    const lastCR = cr === -1 ? -1 : text.lastIndexOf('\r');
-    this.#bytesScanned += (lastLF === -1 ? 0 : len - lastLF) + (lastCR === -1 ? 0 : len - lastCR);
+    // examines the incomplete tail, which no forward search looks at (or, for a byte absent
+    // from the chunk, the chunk once).
+    const lastLF = view.lastIndexOf(LF);
+    const lastCR = view.lastIndexOf(CR);
+    this.#bytesScanned += 2 * len - lastLF - lastCR - 2;
     const lastEnd = Math.max(lastLF, lastCR);
     if (lastEnd < pos) {
-      this.#keepFragment(view, text, pos);
+      this.#keepFragment(view, undefined, pos);
       return;
     }
-    if (this.#eventBytes + (lastEnd + 1 - pos) > this.maxEventSize) {
-      this.#parseDecodedExact(view, text, pos, cr, lf, lastCR, lastLF);
+    const hasCR = lastCR >= pos;
+    if (this.#events.eventBytes + (lastEnd + 1 - pos) > this.maxEventSize) {
+      this.#parseDecodedExact(view, pos, hasCR ? lastCR : -1, lastLF);
       return;
     }
     const decoded = view.utf8Long(pos, lastEnd + 1);
     const n = decoded.length;
-    this.#lineHigh = false;
-    let dcr = cr === -1 ? -1 : decoded.indexOf('\r');
-    this.#bytesScanned += dcr === -1 ? (cr === -1 ? 0 : n) : dcr + 1;
+    this.#events.lineHigh = false;
+    let dcr = hasCR ? decoded.indexOf('\r') : -1;
+    this.#bytesScanned += dcr === -1 ? (hasCR ? n : 0) : dcr + 1;
     let dlf = decoded.indexOf('\n');
     this.#bytesScanned += dlf === -1 ? n : dlf + 1;
     let start = 0;
@@ -303,11 +337,20 @@ export class SseDecoder {
         this.#atStreamStart = false;
         if (decoded.charCodeAt(lineStart) === BOM_CHAR) lineStart++;
       }
-      this.#parseLine(decoded, lineStart, end);
+      this.#events.line(decoded, lineStart, end);
       openLines = lineStart === end ? 0 : openLines + 1;
       lines++;
       start = end + 1;
-      if (end === dcr && decoded.charCodeAt(start) === LF) start++;
+      if (end === dcr) {
+        if (decoded.charCodeAt(start) === LF) start++;
+      } else if (dcr === -1 && decoded.charCodeAt(start) === LF) {
+        // LF-only text: the blank line after an event's last line, dispatched right away.
+        this.#events.dispatch();
+        openLines = 0;
+        lines++;
+        start++;
+        this.#bytesScanned++;
+      }
       if (dcr !== -1 && dcr < start) {
         dcr = decoded.indexOf('\r', start);
         this.#bytesScanned += (dcr === -1 ? n : dcr + 1) - start;
@@ -318,23 +361,23 @@ export class SseDecoder {
       }
     }
     if (openLines > 0) {
-      this.#eventBytes += this.#bytesOfLastLines(text, pos, lastEnd, openLines, lastCR !== -1);
+      this.#events.eventBytes += this.#bytesOfLastLines(view, pos, lastEnd, openLines, hasCR);
     }
-    if (lastEnd === len - 1 && text.charCodeAt(lastEnd) === CR) this.#pendingCR = true;
+    if (lastEnd === len - 1 && lastEnd === lastCR) this.#pendingCR = true;
     // Stay on this path while the text stays dense: at least one byte per four lines beyond
     // one byte per code unit (a multi-byte character adds one to three). Sparser text goes
     // back to ASCII slices with per-line decoding.
     if (lines >= DENSE_MIN_LINES) this.#preferDecoded = (lastEnd + 1 - pos - n) * 4 > lines;
-    this.#keepFragment(view, text, lastEnd + 1);
+    this.#keepFragment(view, undefined, lastEnd + 1);
   }
 
   /**
-   * Bytes (line ends excluded) of the last `count` lines of `text[pos, lastEnd]`, where
+   * Bytes (line ends excluded) of the last `count` lines of `[pos, lastEnd]`, where
    * `lastEnd` is the last character of a line end. Walks backwards; each search resumes
    * below the previous find, so it examines each byte at most once per line-end character.
    */
   #bytesOfLastLines(
-    text: string,
+    view: ByteView,
     pos: number,
     lastEnd: number,
     count: number,
@@ -345,17 +388,17 @@ export class SseDecoder {
     let prevLF = p + 1;
     // Without any CR in the region there is nothing to search for.
     let prevCR = hasCR ? p + 1 : -1;
+    const bytes = view.bytes;
     for (let i = 0; i < count; i++) {
-      const termStart =
-        text.charCodeAt(p) === LF && p > pos && text.charCodeAt(p - 1) === CR ? p - 1 : p;
+      const termStart = bytes[p] === LF && p > pos && bytes[p - 1] === CR ? p - 1 : p;
       // The nearest line-end characters before this line's end, searched only when the
       // previous find is no longer below it.
       if (prevLF >= termStart) {
-        prevLF = text.lastIndexOf('\n', termStart - 1);
+        prevLF = view.lastIndexOf(LF, termStart - 1);
         this.#bytesScanned += termStart - Math.max(prevLF, pos);
       }
       if (prevCR >= termStart) {
-        prevCR = text.lastIndexOf('\r', termStart - 1);
+        prevCR = view.lastIndexOf(CR, termStart - 1);
         this.#bytesScanned += termStart - Math.max(prevCR, pos);
       }
       const before = Math.max(prevLF, prevCR);
@@ -368,21 +411,16 @@ export class SseDecoder {
 
   /**
    * Parses the complete lines of a chunk dense with non-ASCII text, `[pos, lastEnd]`, with
-   * exact sizes for every line: the decoded text is walked in step with the latin1 text
-   * (line ends come in the same order in both), whose offsets are bytes.
+   * exact sizes for every line: the decoded text is walked in step with the bytes (line ends
+   * come in the same order in both).
    */
-  #parseDecodedExact(
-    view: ByteView,
-    text: string,
-    pos: number,
-    cr: number,
-    lf: number,
-    lastCR: number,
-    lastLF: number,
-  ): void {
+  #parseDecodedExact(view: ByteView, pos: number, lastCR: number, lastLF: number): void {
     const lastEnd = Math.max(lastLF, lastCR);
+    let cr = lastCR === -1 ? -1 : view.indexOf(CR, pos);
+    let lf = lastLF < pos ? -1 : view.indexOf(LF, pos);
+    this.#bytesScanned += (cr === -1 ? 0 : cr + 1 - pos) + (lf === -1 ? 0 : lf + 1 - pos);
     const decoded = view.utf8Long(pos, lastEnd + 1);
-    this.#lineHigh = false;
+    this.#events.lineHigh = false;
     let start = pos;
     let decodedStart = 0;
     let lines = 0;
@@ -393,53 +431,55 @@ export class SseDecoder {
       const decodedEnd = decoded.indexOf(end === cr ? '\r' : '\n', decodedStart);
       this.#bytesScanned += decodedEnd - decodedStart + 1;
       const byteLength = end - start;
-      this.#count(byteLength);
+      this.#events.count(byteLength);
       let lineStart = decodedStart;
       if (this.#atStreamStart) {
         this.#atStreamStart = false;
         if (decoded.charCodeAt(lineStart) === BOM_CHAR) lineStart++;
       }
-      this.#parseLine(decoded, lineStart, decodedEnd);
+      this.#events.line(decoded, lineStart, decodedEnd);
       lines++;
       if (decodedEnd - decodedStart !== byteLength) highLines++;
-      const next = this.#afterLineEnd(text, end);
+      const next = this.#afterLineEnd(view.bytes, end);
       // CR, LF or CRLF: the same code units in both texts.
       decodedStart = decodedEnd + (next - end);
       start = next;
       if (cr !== -1 && cr < start) {
-        cr = start > lastCR ? -1 : text.indexOf('\r', start);
+        cr = start > lastCR ? -1 : view.indexOf(CR, start);
         if (cr !== -1) this.#bytesScanned += cr - start + 1;
       }
       if (lf !== -1 && lf < start) {
-        lf = start > lastLF ? -1 : text.indexOf('\n', start);
+        lf = start > lastLF ? -1 : view.indexOf(LF, start);
         if (lf !== -1) this.#bytesScanned += lf - start + 1;
       }
     }
     if (lines >= DENSE_MIN_LINES) this.#preferDecoded = highLines * 4 > lines;
-    this.#keepFragment(view, text, start);
+    this.#keepFragment(view, undefined, start);
   }
 
   /** Where the next line starts after the line end at `end`; notes a CR ending the chunk. */
-  #afterLineEnd(text: string, end: number): number {
+  #afterLineEnd(bytes: Uint8Array, end: number): number {
     const next = end + 1;
-    if (text.charCodeAt(end) !== CR) return next;
-    if (next === text.length) {
+    if (bytes[end] !== CR) return next;
+    if (next === bytes.length) {
       this.#pendingCR = true;
       return next;
     }
-    return text.charCodeAt(next) === LF ? next + 1 : next;
+    return bytes[next] === LF ? next + 1 : next;
   }
 
   /** Keeps `[from, end of chunk)`, a line without its end yet, as a fragment. */
-  #keepFragment(view: ByteView, text: string, from: number): void {
-    const len = text.length;
+  #keepFragment(view: ByteView, text: string | undefined, from: number): void {
+    const len = view.bytes.length;
     if (from >= len) return;
     this.#fragments.push(view.bytes.subarray(from));
-    this.#texts.push(from === 0 ? text : text.slice(from));
+    this.#texts.push(
+      text === undefined ? view.latin1(from, len) : from === 0 ? text : text.slice(from),
+    );
     this.#fragmentsLength += len - from;
     if (this.#fragmentsAscii && this.#highFrom(from) < len) this.#fragmentsAscii = false;
-    const size = this.#eventBytes + this.#fragmentsLength;
-    if (size > this.maxEventSize) this.#fail(size);
+    const size = this.#events.eventBytes + this.#fragmentsLength;
+    if (size > this.maxEventSize) this.#events.fail(size);
   }
 
   #clearFragments(): void {
@@ -450,31 +490,31 @@ export class SseDecoder {
   }
 
   /** The line made of the fragments plus `text[pos, end)` is complete: parse it. */
-  #finishSplitLine(view: ByteView, text: string, pos: number, end: number): void {
+  #finishSplitLine(view: ByteView, text: string | undefined, pos: number, end: number): void {
     const length = this.#fragmentsLength + end - pos;
     const ascii = this.#fragmentsAscii && this.#highFrom(pos) >= end;
     const texts = this.#texts;
     const fragments = this.#fragments;
     this.#clearFragments();
     if (end > pos) {
-      texts.push(text.slice(pos, end));
+      texts.push(text === undefined ? view.latin1(pos, end) : text.slice(pos, end));
       fragments.push(view.bytes.subarray(pos, end));
     }
     if (!ascii) {
       // Decode the whole line's bytes at once, so characters split across chunks come out
       // whole.
       const line = decodeUtf8(joinBytes(fragments, length));
-      this.#count(length);
+      this.#events.count(length);
       let start = 0;
       if (this.#atStreamStart) {
         this.#atStreamStart = false;
         if (line.charCodeAt(0) === BOM_CHAR) start = 1;
       }
-      this.#lineHigh = false;
-      this.#parseLine(line, start, line.length);
+      this.#events.lineHigh = false;
+      this.#events.line(line, start, line.length);
       return;
     }
-    this.#count(length);
+    this.#events.count(length);
     // ASCII, so no BOM can open it.
     this.#atStreamStart = false;
     // Make the first part long enough to hold the field name, colon and space.
@@ -484,23 +524,12 @@ export class SseDecoder {
     if (isDataField(first, 0) && texts.length - next < MAX_ROPE_PARTS) {
       let value = first.slice(valueStart(first, 5, first.length));
       while (next < texts.length) value += texts[next++];
-      this.#appendData(value);
+      this.#events.appendData(value);
       return;
     }
     const line = next === texts.length ? first : first + texts.slice(next).join('');
-    this.#lineHigh = false;
-    this.#parseLine(line, 0, line.length);
-  }
-
-  #count(byteLength: number): void {
-    this.#eventBytes += byteLength;
-    if (this.#eventBytes > this.maxEventSize) this.#fail(this.#eventBytes);
-  }
-
-  #fail(size: number): never {
-    const error = eventTooLarge('SseDecoder', this.maxEventSize, size, this.#out);
-    this.#failure = error;
-    throw error;
+    this.#events.lineHigh = false;
+    this.#events.line(line, 0, line.length);
   }
 
   /** The first byte >= 0x80 at or after `from` in the current chunk (its length if none). */
@@ -511,7 +540,7 @@ export class SseDecoder {
 
   /** A complete line `text[start, end)` of the current chunk (latin1, offsets are bytes). */
   #line(text: string, start: number, end: number): void {
-    this.#count(end - start);
+    this.#events.count(end - start);
     if (this.#atStreamStart) {
       this.#atStreamStart = false;
       if (
@@ -523,162 +552,7 @@ export class SseDecoder {
         start += 3;
       }
     }
-    this.#lineHigh = this.#highFrom(start) < end;
-    this.#parseLine(text, start, end);
+    this.#events.lineHigh = this.#highFrom(start) < end;
+    this.#events.line(text, start, end);
   }
-
-  /** A field value `text[start, end)`: a slice when ASCII, else decoded from the bytes. */
-  #value(text: string, start: number, end: number): string {
-    return this.#lineHigh ? this.#view!.utf8(start, end) : text.slice(start, end);
-  }
-
-  /** Interprets one line (the spec's "process the field"). */
-  #parseLine(text: string, start: number, end: number): void {
-    if (start === end) {
-      this.#dispatch();
-      return;
-    }
-    // A short line cannot match a longer prefix by reading past its end: the next code unit
-    // is a line end (or past the text), never a letter or a colon.
-    if (isDataField(text, start)) {
-      this.#appendData(this.#value(text, valueStart(text, start + 5, end), end));
-      return;
-    }
-    const c0 = text.charCodeAt(start);
-    if (
-      c0 === C_E &&
-      text.charCodeAt(start + 1) === C_V &&
-      text.charCodeAt(start + 2) === C_E &&
-      text.charCodeAt(start + 3) === C_N &&
-      text.charCodeAt(start + 4) === C_T &&
-      text.charCodeAt(start + 5) === C_COLON
-    ) {
-      const value = this.#value(text, valueStart(text, start + 6, end), end);
-      this.#eventType = value === '' ? undefined : value;
-      return;
-    }
-    if (c0 === C_COLON) {
-      if (this.#onComment !== undefined) {
-        this.#onComment(this.#value(text, valueStart(text, start + 1, end), end));
-      }
-      return;
-    }
-    // Other fields: the name runs to the first colon, or is the whole line. The search is
-    // bounded by the line so lines without a colon never scan ahead.
-    let colon = start;
-    while (colon < end && text.charCodeAt(colon) !== C_COLON) colon++;
-    const value = colon === end ? '' : this.#value(text, valueStart(text, colon + 1, end), end);
-    this.#field(text, start, colon, value);
-  }
-
-  #field(text: string, start: number, nameEnd: number, value: string): void {
-    const length = nameEnd - start;
-    const c0 = text.charCodeAt(start);
-    if (length === 4 && c0 === C_D && text.startsWith('data', start)) {
-      this.#appendData(value);
-    } else if (length === 5 && c0 === C_E && text.startsWith('event', start)) {
-      this.#eventType = value === '' ? undefined : value;
-    } else if (length === 2 && c0 === C_I && text.charCodeAt(start + 1) === C_D) {
-      // An id containing NUL is ignored: it could not be sent back as Last-Event-ID.
-      if (!value.includes('\0')) {
-        this.#id = value;
-        this.#lastEventId = value;
-      }
-    } else if (
-      length === 5 &&
-      c0 === C_R &&
-      text.charCodeAt(start + 1) === C_E &&
-      text.charCodeAt(start + 2) === C_T &&
-      text.charCodeAt(start + 3) === C_R &&
-      text.charCodeAt(start + 4) === C_Y
-    ) {
-      if (isAsciiDigits(value)) {
-        const retry = Number.parseInt(value, 10);
-        this.#retry = retry;
-        this.#onRetry?.(retry);
-      }
-    }
-    // Any other field name is ignored, as the spec says.
-  }
-
-  #appendData(value: string): void {
-    // The spec appends value + LF and strips the final LF at dispatch; joining with LF is
-    // the same without the strip.
-    this.#data = this.#hasData ? `${this.#data}\n${value}` : value;
-    this.#hasData = true;
-  }
-
-  #dispatch(): void {
-    // An event whose data buffer is empty (no data line) is not dispatched.
-    if (this.#hasData) {
-      this.#out.push({
-        event: this.#eventType,
-        data: this.#data,
-        id: this.#id,
-        retry: this.#retry,
-      });
-    }
-    this.#resetEvent();
-  }
-
-  #resetEvent(): void {
-    this.#data = '';
-    this.#hasData = false;
-    this.#eventType = undefined;
-    this.#id = undefined;
-    this.#retry = undefined;
-    this.#eventBytes = 0;
-  }
-}
-
-/**
- * Index of the first byte >= 0x80 in `bytes` at or after `from`, or `bytes.length`. Reads
- * four bytes at a time through a Uint32Array view (4x fewer steps than a byte loop, and
- * faster than a regular expression over the text); the high bit of each byte is tested with
- * one mask, whatever the platform's byte order.
- */
-export function nextNonAscii(bytes: Uint8Array, from: number): number {
-  const end = bytes.length;
-  const base = bytes.byteOffset;
-  let i = from;
-  while (i < end && ((base + i) & 3) !== 0) {
-    if (bytes[i]! >= 0x80) return i;
-    i++;
-  }
-  if (i >= end) return end;
-  const words = new Uint32Array(bytes.buffer, base + i, (end - i) >>> 2);
-  const count = words.length;
-  let w = 0;
-  while (w < count && (words[w]! & 0x80808080) === 0) w++;
-  i += w * 4;
-  while (i < end) {
-    if (bytes[i]! >= 0x80) return i;
-    i++;
-  }
-  return end;
-}
-
-/** Whether `text` has the field name `data` and its colon at `start`. */
-function isDataField(text: string, start: number): boolean {
-  return (
-    text.charCodeAt(start) === C_D &&
-    text.charCodeAt(start + 1) === C_A &&
-    text.charCodeAt(start + 2) === C_T &&
-    text.charCodeAt(start + 3) === C_A &&
-    text.charCodeAt(start + 4) === C_COLON
-  );
-}
-
-/** Where a field's value starts: after the colon, skipping one space if there is one. */
-function valueStart(text: string, afterColon: number, end: number): number {
-  return afterColon < end && text.charCodeAt(afterColon) === SPACE ? afterColon + 1 : afterColon;
-}
-
-function isAsciiDigits(value: string): boolean {
-  if (value.length === 0) return false;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < C_0 || c > C_9) return false;
-  }
-  return true;
 }

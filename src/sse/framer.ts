@@ -13,18 +13,29 @@
  * nothing buffered, which dispatches nothing.
  *
  * Work per chunk is linear: one search for LF and one for CR over it, a few bytes read per
- * line, and frames cut as `subarray`s of the chunk (no copy) unless a frame spans chunks, in
- * which case its parts are joined once when it completes.
+ * line, and frames cut as `subarray`s of the chunk (no copy). A frame that spans chunks keeps
+ * its pieces (`chunks`) and joins them only when `raw` is read.
  */
-import { COLON, CR, type ByteView, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
+import { type ByteView, COLON, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
 import { DEFAULT_MAX_EVENT_SIZE, SseDecoder } from './decoder.js';
 import { eventTooLarge, type SseError, stopped } from './errors.js';
 import type { SseEvent } from './types.js';
 
 /** One event (or comment block) of the stream, as bytes. */
 export interface SseFrame {
-  /** The exact bytes of the event, including the line end of its terminating blank line. */
+  /**
+   * The exact bytes of the event, including the line end of its terminating blank line.
+   * For a frame that spans chunks, joined on first access (one copy).
+   */
   readonly raw: Uint8Array;
+  /**
+   * The same bytes as `raw`, in the pieces they arrived in (views of the pushed chunks).
+   * Forwarding these (e.g. `socket.cork()`, a `write` each, `uncork()`) never copies, which
+   * matters for frames of hundreds of KB: a fresh large buffer costs more than the framing.
+   */
+  readonly chunks: readonly Uint8Array[];
+  /** `raw.length`, without joining. */
+  readonly byteLength: number;
   /** The value of the last `event:` field, decoded; `undefined` when absent or empty. */
   readonly event: string | undefined;
   /** True when the frame has no field lines: only comment lines, or nothing but the blank line. */
@@ -52,14 +63,28 @@ const LF_ONLY = new Uint8Array([LF]);
 
 class Frame implements SseFrame {
   #event: SseEvent | undefined | null = null;
+  // One view for a frame within one chunk (the usual case), else the pieces.
+  #bytes: Uint8Array | Uint8Array[];
 
   constructor(
-    readonly raw: Uint8Array,
+    bytes: Uint8Array | Uint8Array[],
+    readonly byteLength: number,
     readonly event: string | undefined,
     readonly isComment: boolean,
     // Only the stream's first frame may start with a BOM to strip.
     readonly atStreamStart: boolean,
-  ) {}
+  ) {
+    this.#bytes = bytes;
+  }
+
+  get raw(): Uint8Array {
+    if (Array.isArray(this.#bytes)) this.#bytes = joinBytes(this.#bytes, this.byteLength);
+    return this.#bytes;
+  }
+
+  get chunks(): readonly Uint8Array[] {
+    return Array.isArray(this.#bytes) ? this.#bytes : [this.#bytes];
+  }
 
   dataText(): string {
     return this.toEvent()?.data ?? '';
@@ -71,7 +96,9 @@ class Frame implements SseFrame {
       // A blank line first uses up the decoder's stream start, so a U+FEFF opening a later
       // frame stays content, as it is in the whole stream.
       if (!this.atStreamStart) decoder.push(LF_ONLY);
-      this.#event = decoder.push(this.raw)[0];
+      let event: SseEvent | undefined;
+      for (const chunk of this.chunks) event = decoder.push(chunk)[0] ?? event;
+      this.#event = event;
     }
     return this.#event;
   }
@@ -101,7 +128,7 @@ export class SseFramer {
 
   #out: SseFrame[] = [];
   #failure: SseError<SseFrame> | undefined = undefined;
-  #names: { bytes: Uint8Array; name: string }[] = [];
+  #names: { key: string; name: string }[] = [];
   #bytesScanned = 0;
 
   constructor(options: SseFramerOptions = {}) {
@@ -149,18 +176,20 @@ export class SseFramer {
 
   #feed(chunk: Uint8Array): void {
     const view = viewOf(chunk);
-    const bytes = view.bytes;
-    const len = bytes.length;
+    const len = chunk.length;
+    // Line ends are ASCII, so they are found in latin1 text (one code unit per byte) at
+    // their byte offsets; string search is inlined by the JIT where a byte search is a call.
+    const text = view.latin1(0, len);
     let frameStart = 0;
     let pos = 0;
     if (this.#pendingCR) {
       this.#pendingCR = false;
       // The LF half of a CRLF: part of the current frame's bytes, but not a line.
-      if (bytes[0] === LF) pos = 1;
+      if (text.charCodeAt(0) === LF) pos = 1;
     }
     let lineStart = pos;
-    let lf = view.indexOf(LF, pos);
-    let cr = view.indexOf(CR, pos);
+    let lf = text.indexOf('\n', pos);
+    let cr = text.indexOf('\r', pos);
     this.#bytesScanned += (lf === -1 ? len : lf + 1) - pos;
     this.#bytesScanned += (cr === -1 ? len : cr + 1) - pos;
 
@@ -170,7 +199,7 @@ export class SseFramer {
       let next = end + 1;
       if (end === cr) {
         if (next < len) {
-          if (bytes[next] === LF) next++;
+          if (text.charCodeAt(next) === LF) next++;
         } else {
           this.#pendingCR = true;
         }
@@ -178,7 +207,7 @@ export class SseFramer {
 
       const blank =
         this.#lineLength === 0
-          ? this.#classify(bytes, lineStart, end)
+          ? this.#classify(view, text, lineStart, end)
           : this.#classifySplit(view, end);
       this.#lineLength = 0;
       if (blank) {
@@ -188,11 +217,11 @@ export class SseFramer {
       lineStart = next;
 
       if (lf !== -1 && lf < next) {
-        lf = view.indexOf(LF, next);
+        lf = text.indexOf('\n', next);
         this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
       }
       if (cr !== -1 && cr < next) {
-        cr = view.indexOf(CR, next);
+        cr = text.indexOf('\r', next);
         this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
       }
     }
@@ -214,27 +243,41 @@ export class SseFramer {
   }
 
   /**
-   * Classifies the line `bytes[start, end)` (all in this chunk) into the current frame.
-   * Returns true for a blank line.
+   * Classifies the line `[start, end)` of this chunk (`text` is its latin1 form) into the
+   * current frame. Returns true for a blank line.
    */
-  #classify(bytes: Uint8Array, start: number, end: number): boolean {
+  #classify(view: ByteView, text: string, start: number, end: number): boolean {
     this.#count(end - start);
     if (this.#firstLine) {
       this.#firstLine = false;
       if (
         end - start >= 3 &&
-        bytes[start] === BOM_0 &&
-        bytes[start + 1] === BOM_1 &&
-        bytes[start + 2] === BOM_2
+        text.charCodeAt(start) === BOM_0 &&
+        text.charCodeAt(start + 1) === BOM_1 &&
+        text.charCodeAt(start + 2) === BOM_2
       ) {
         start += 3;
       }
     }
     if (start === end) return true;
-    if (bytes[start] === COLON) return false;
+    const c0 = text.charCodeAt(start);
+    if (c0 === COLON) return false;
     this.#hasField = true;
-    const eventValue = eventValueStart(bytes, start, end);
-    if (eventValue !== -1) this.#event = this.#name(bytes, eventValue, end);
+    if (
+      c0 === EVENT_NAME[0] &&
+      text.charCodeAt(start + 1) === EVENT_NAME[1] &&
+      text.charCodeAt(start + 2) === EVENT_NAME[2] &&
+      text.charCodeAt(start + 3) === EVENT_NAME[3] &&
+      text.charCodeAt(start + 4) === EVENT_NAME[4]
+    ) {
+      if (end - start === 5) {
+        this.#event = undefined;
+      } else if (text.charCodeAt(start + 5) === COLON) {
+        const value =
+          text.charCodeAt(start + 6) === SPACE && start + 6 < end ? start + 7 : start + 6;
+        this.#event = this.#nameAt(view, text, value, end);
+      }
+    }
     return false;
   }
 
@@ -254,7 +297,7 @@ export class SseFramer {
     if (eventValueStart(head, skip, Math.min(head.length, length)) !== -1) {
       const line = this.#lineBytes(view.bytes, end, length);
       const valueAt = eventValueStart(line, skip, line.length);
-      this.#event = this.#name(line, valueAt, line.length);
+      this.#event = this.#nameOf(line, valueAt, line.length);
     }
     return false;
   }
@@ -287,16 +330,19 @@ export class SseFramer {
   }
 
   #emit(chunk: Uint8Array, frameStart: number, frameEnd: number): void {
-    let raw: Uint8Array;
+    let bytes: Uint8Array | Uint8Array[];
+    let length = frameEnd - frameStart;
     if (this.#parts.length === 0) {
-      raw = chunk.subarray(frameStart, frameEnd);
+      bytes = chunk.subarray(frameStart, frameEnd);
     } else {
-      this.#parts.push(chunk.subarray(frameStart, frameEnd));
-      raw = joinBytes(this.#parts, this.#partsLength + frameEnd - frameStart);
+      // Joined only if someone reads `raw`: see SseFrame.chunks.
+      if (frameEnd > frameStart) this.#parts.push(chunk.subarray(frameStart, frameEnd));
+      bytes = this.#parts;
+      length += this.#partsLength;
       this.#parts = [];
       this.#partsLength = 0;
     }
-    this.#out.push(new Frame(raw, this.#event, !this.#hasField, this.#atStreamStart));
+    this.#out.push(new Frame(bytes, length, this.#event, !this.#hasField, this.#atStreamStart));
     this.#atStreamStart = false;
     this.#resetFrame();
   }
@@ -308,25 +354,26 @@ export class SseFramer {
   }
 
   /**
-   * Decodes an event name. A stream uses a handful of names thousands of times, so recent
-   * ones are kept and matched by bytes, which is cheaper than decoding each time.
+   * The event name `[start, end)` of this chunk. A stream uses a handful of names thousands
+   * of times, so recent ones are kept and matched against the latin1 text, which is cheaper
+   * than decoding each time and returns a string that does not pin the chunk in memory (a
+   * slice of the chunk's text would).
    */
-  #name(bytes: Uint8Array, start: number, end: number): string | undefined {
+  #nameAt(view: ByteView, text: string, start: number, end: number): string | undefined {
     const length = end - start;
     if (length === 0) return undefined;
     for (const entry of this.#names) {
-      const known = entry.bytes;
-      if (known.length !== length) continue;
-      let i = 0;
-      while (i < length && known[i] === bytes[start + i]) i++;
-      if (i === length) return entry.name;
+      if (entry.key.length === length && text.startsWith(entry.key, start)) return entry.name;
     }
-    // A copy, not a view: a cached view would keep the whole chunk alive.
-    const copy = new Uint8Array(bytes.subarray(start, end));
-    const name = decodeUtf8(copy);
+    const name = view.utf8(start, end);
     if (this.#names.length >= NAME_CACHE_SIZE) this.#names.shift();
-    this.#names.push({ bytes: copy, name });
+    this.#names.push({ key: view.latin1(start, end), name });
     return name;
+  }
+
+  /** An event name from a split line's joined bytes (rare: not cached). */
+  #nameOf(bytes: Uint8Array, start: number, end: number): string | undefined {
+    return end === start ? undefined : decodeUtf8(bytes.subarray(start, end));
   }
 }
 

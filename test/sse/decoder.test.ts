@@ -343,6 +343,17 @@ describe('linear work', () => {
     expect(decoder.bytesScanned).toBeLessThanOrEqual(2 * input.length);
   });
 
+  it('decodes a CR-only stream in large chunks scanning each byte at most twice', () => {
+    const input = bytes('event: e\rdata: x\r\r'.repeat(20000));
+    const decoder = new SseDecoder();
+    const events = [];
+    for (let at = 0; at < input.length; at += 8192) {
+      events.push(...decoder.push(input.subarray(at, at + 8192)));
+    }
+    expect(events).toHaveLength(20000);
+    expect(decoder.bytesScanned).toBeLessThanOrEqual(2 * input.length);
+  });
+
   it('decodes a long non-ASCII stream in large chunks scanning each byte at most four times', () => {
     const input = bytes('event: 事件\ndata: 日本語のテキスト 😀\n\n'.repeat(5000));
     const decoder = new SseDecoder();

@@ -68,6 +68,19 @@ describe('frame boundaries', () => {
     expect(only!.raw.buffer).toBe(chunk.buffer);
   });
 
+  it('keeps the pieces of a frame spanning chunks in chunks, with their total byteLength', () => {
+    const { frames } = frame(['data: 1', '23', '4\n', '\n']);
+    const only = frames[0]!;
+    expect([only.chunks.map((c) => text.decode(c)), only.byteLength]).toStrictEqual([
+      ['data: 1', '23', '4\n', '\n'],
+      12,
+    ]);
+  });
+
+  it('gives a frame within one chunk as a single piece', () => {
+    expect(frame(['data: 1\n\n']).frames[0]!.chunks).toHaveLength(1);
+  });
+
   it('joins a frame spanning chunks into one array', () => {
     const { frames } = frame(['data: 1', '23', '4\n', '\n']);
     expect(raws(frames)).toStrictEqual(['data: 1234\n\n']);

@@ -158,9 +158,14 @@ describe('SseFramer properties', () => {
   it('frames concatenate back to the exact input bytes', () => {
     check(byteSoup, cuts, (bytes, at) => {
       const framer = new SseFramer();
-      const raws = chunk(bytes, at).flatMap((c) => framer.push(c).map((f) => f.raw));
-      raws.push(framer.end().rest);
-      expect(Buffer.from(concat(raws)).equals(Buffer.from(bytes))).toBe(true);
+      const frames = chunk(bytes, at).flatMap((c) => framer.push(c));
+      const rest = framer.end().rest;
+      // Pieces first: reading `raw` replaces them with the joined bytes.
+      const fromChunks = concat([...frames.flatMap((f) => f.chunks), rest]);
+      const fromRaw = concat([...frames.map((f) => f.raw), rest]);
+      expect(Buffer.from(fromRaw).equals(Buffer.from(bytes))).toBe(true);
+      expect(Buffer.from(fromChunks).equals(Buffer.from(bytes))).toBe(true);
+      expect(frames.map((f) => f.byteLength)).toStrictEqual(frames.map((f) => f.raw.length));
     });
   });
 
