@@ -18,7 +18,9 @@ export {
 } from './builtin/index.js';
 export {
   encodeErrorEvent,
-  joinChunks,
+  type FramedStream,
+  frameChunk,
+  frameStream,
   type StreamPlan,
   type WireProgress,
   writeStream,

@@ -39,7 +39,13 @@ import {
   type Scenario,
   scenarioAllowsPrefill,
 } from './scenario.js';
-import { joinChunks, type WireProgress, writeJson, writeStream } from './wire.js';
+import {
+  type FramedStream,
+  frameStream,
+  type WireProgress,
+  writeJson,
+  writeStream,
+} from './wire.js';
 
 export interface MockServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -104,20 +110,18 @@ export interface MockServer {
 /** A scenario with its fresh response rendered and encoded once. */
 interface Prepared {
   scenario: Scenario;
-  events: Buffer[];
+  framed: FramedStream;
   eventLengths: number[];
-  chunks: Buffer[];
   json: Buffer;
 }
 
-function prepare(scenario: Scenario): Prepared {
-  const events = encodeMessageEvents(scenario.message, scenario.chunking);
+function prepare(scenario: Scenario, message = scenario.message): Prepared {
+  const events = encodeMessageEvents(message, scenario.chunking);
   return {
     scenario,
-    events,
+    framed: frameStream(events, scenario.eventsPerWrite),
     eventLengths: events.map((e) => e.length),
-    chunks: joinChunks(events, scenario.eventsPerWrite),
-    json: Buffer.from(JSON.stringify(scenario.message)),
+    json: Buffer.from(JSON.stringify(message)),
   };
 }
 
@@ -246,12 +250,9 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (!plan.ok) return reject(400, 'invalid_request_error', plan.violation.message);
     if (plan.match !== undefined) record.match = plan.match;
 
-    let events: readonly Buffer[];
-    let eventLengths: readonly number[];
-    let chunks: readonly Buffer[] | undefined;
-    let json: Buffer;
+    let response: Prepared;
     if (plan.kind === 'fresh') {
-      ({ events, eventLengths, chunks, json } = selected);
+      response = selected;
       record.messageId = message.id;
       if (message.container) record.containerId = message.container.id;
     } else {
@@ -261,16 +262,15 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         record.containerId = continued.container?.id;
       }
       record.messageId = continued.id;
-      events = encodeMessageEvents(continued, scenario.chunking);
-      eventLengths = events.map((e) => e.length);
-      json = Buffer.from(JSON.stringify(continued));
+      response = prepare(scenario, continued);
     }
 
     const declared = faultForAttempt(
       options.faults ?? run.faults ?? scenario.faults,
       record.attempt,
     );
-    const fault = declared === undefined ? undefined : resolveFault(declared, eventLengths);
+    const fault =
+      declared === undefined ? undefined : resolveFault(declared, response.eventLengths);
     record.fault = fault;
 
     if (fault?.kind === 'http') {
@@ -284,7 +284,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       'x-mock-request-kind': plan.kind,
     };
     if (!request.stream) {
-      record.status = await writeJson(res, json, headers, fault, shutdown.signal);
+      record.status = await writeJson(res, response.json, headers, fault, shutdown.signal);
       return;
     }
     res.writeHead(200, {
@@ -295,17 +295,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     });
     const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
     record.sse = progress;
-    await writeStream(
-      res,
-      {
-        events,
-        eventsPerWrite: scenario.eventsPerWrite,
-        fault,
-        ...(chunks !== undefined ? { chunks } : {}),
-        signal: shutdown.signal,
-      },
-      progress,
-    );
+    await writeStream(res, { framed: response.framed, fault, signal: shutdown.signal }, progress);
   }
 
   const server: Server = createServer((req, res) => {
@@ -358,7 +348,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     renderedEvents(name) {
       const p = prepared.get(name);
       if (p === undefined) throw new Error(`no scenario named "${name}" is loaded`);
-      return p.events;
+      return p.framed.events;
     },
     reset() {
       requests.length = 0;

@@ -4,15 +4,19 @@
  * chunk: the chunk-size line announces the whole chunk, then only part of it is written), a
  * clean end without `message_stop`, a stall, an SSE `error` event, or a trickle of small writes.
  *
- * Events are grouped `eventsPerWrite` to an HTTP chunk (one `res.write` each), so a fault can
- * land in the middle of a chunk the way a real intermediary's buffering makes it land.
+ * Events are grouped `eventsPerWrite` to an HTTP chunk, so a fault can land in the middle of a
+ * chunk the way a real intermediary's buffering makes it land. The mock frames the chunks
+ * itself, once per response (`frameStream`): a fault-free stream is then a single write of a
+ * Buffer, which is what lets one process serve hundreds of concurrent streams.
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { errorBody } from './api.js';
 import type { ResolvedFault } from './faults.js';
 
-const CRLF = '\r\n';
+const CRLF = Buffer.from('\r\n', 'latin1');
+/** The last chunk of a chunked body (no trailers). */
+const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
 
 /** What went onto the wire, for the request log (SSE bytes, without chunk framing). */
 export interface WireProgress {
@@ -24,13 +28,45 @@ export interface WireProgress {
   outcome: 'pending' | 'complete' | 'dropped' | 'reset' | 'eof' | 'error-event' | 'client-closed';
 }
 
-export interface StreamPlan {
-  /** Every event of the response, encoded (`event: ...\ndata: ...\n\n`). */
+/** A response's events framed as HTTP/1.1 chunks, `eventsPerWrite` events to a chunk. */
+export interface FramedStream {
   events: readonly Buffer[];
   eventsPerWrite: number;
+  /** Every chunk framed (`size CRLF data CRLF`), then the last chunk. */
+  body: Buffer;
+  /** Where chunk g starts in `body`; the entry after the last chunk is the last-chunk marker. */
+  chunkOffsets: number[];
+  /** SSE bytes before event i; the last entry is the total. */
+  eventOffsets: number[];
+}
+
+/** One HTTP chunk: `size CRLF data CRLF`. */
+export function frameChunk(data: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`, 'latin1'), data, CRLF]);
+}
+
+/** Frames a response once; faults then cut into it by offsets, without re-encoding. */
+export function frameStream(events: readonly Buffer[], eventsPerWrite: number): FramedStream {
+  const pieces: Buffer[] = [];
+  const chunkOffsets: number[] = [];
+  const eventOffsets: number[] = [0];
+  let offset = 0;
+  for (let i = 0; i < events.length; i += eventsPerWrite) {
+    const group = events.slice(i, i + eventsPerWrite);
+    const framed = frameChunk(group.length === 1 ? group[0]! : Buffer.concat(group));
+    chunkOffsets.push(offset);
+    pieces.push(framed);
+    offset += framed.length;
+  }
+  chunkOffsets.push(offset);
+  pieces.push(LAST_CHUNK);
+  for (const event of events) eventOffsets.push(eventOffsets.at(-1)! + event.length);
+  return { events, eventsPerWrite, body: Buffer.concat(pieces), chunkOffsets, eventOffsets };
+}
+
+export interface StreamPlan {
+  framed: FramedStream;
   fault: ResolvedFault | undefined;
-  /** Pre-joined chunks for the fault-free path (`eventsPerWrite` events each), when cached. */
-  chunks?: readonly Buffer[];
   /** Cuts stalls and trickles short when the server shuts down. */
   signal?: AbortSignal;
 }
@@ -66,50 +102,60 @@ function closed(res: ServerResponse): boolean {
   return res.destroyed || res.writableEnded;
 }
 
-/** Joins events into the HTTP chunks of a fault-free stream. */
-export function joinChunks(events: readonly Buffer[], eventsPerWrite: number): Buffer[] {
-  if (eventsPerWrite === 1) return [...events];
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < events.length; i += eventsPerWrite) {
-    chunks.push(Buffer.concat(events.slice(i, i + eventsPerWrite)));
-  }
-  return chunks;
-}
-
 class Writer {
   /** Events [0, written) are on the wire whole. */
   private written = 0;
+  private readonly size: number;
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly plan: StreamPlan,
+    private readonly framed: FramedStream,
+    private readonly signal: AbortSignal | undefined,
     readonly progress: WireProgress,
-  ) {}
-
-  private groupEnd(i: number): number {
-    const size = this.plan.eventsPerWrite;
-    return Math.min(this.plan.events.length, i - (i % size) + size);
+  ) {
+    this.size = framed.eventsPerWrite;
   }
 
-  /** Writes events [written, to) as HTTP chunks aligned to `eventsPerWrite` groups. */
+  private groupStart(i: number): number {
+    return i - (i % this.size);
+  }
+
+  private groupEnd(i: number): number {
+    return Math.min(this.framed.events.length, this.groupStart(i) + this.size);
+  }
+
+  /** Writes `data` (already framed); resolves false when the response is gone. */
+  private async write(data: Buffer): Promise<boolean> {
+    if (closed(this.res)) return false;
+    if (!this.res.write(data)) await drained(this.res);
+    return !closed(this.res);
+  }
+
+  /**
+   * Writes events [written, to) as HTTP chunks aligned to `eventsPerWrite` groups: whole
+   * groups straight from the framed body, a group cut by `written` or `to` framed anew.
+   */
   async writeEvents(to: number): Promise<boolean> {
-    const { events, eventsPerWrite, chunks } = this.plan;
+    const { events, body, chunkOffsets, eventOffsets } = this.framed;
     while (this.written < to) {
-      if (closed(this.res)) return false;
-      const i = this.written;
-      const end = Math.min(to, this.groupEnd(i));
-      let chunk: Buffer;
-      if (chunks !== undefined && i % eventsPerWrite === 0 && end - i === eventsPerWrite) {
-        chunk = chunks[i / eventsPerWrite]!;
+      const from = this.written;
+      let data: Buffer;
+      let end: number;
+      if (from % this.size === 0 && to >= this.groupEnd(from)) {
+        // As many whole groups as fit: one slice of the framed body, no copy.
+        const firstGroup = from / this.size;
+        const lastGroup =
+          to >= events.length ? chunkOffsets.length - 1 : Math.floor(to / this.size);
+        end = Math.min(events.length, lastGroup * this.size);
+        data = body.subarray(chunkOffsets[firstGroup], chunkOffsets[lastGroup]);
       } else {
-        chunk = end - i === 1 ? events[i]! : Buffer.concat(events.slice(i, end));
+        end = Math.min(to, this.groupEnd(from));
+        data = frameChunk(Buffer.concat(events.slice(from, end)));
       }
-      const more = this.res.write(chunk);
       this.written = end;
       this.progress.events = end;
-      this.progress.bytes += chunk.length;
-      // Await only under backpressure: a synchronous loop is what keeps hundreds of streams cheap.
-      if (!more) await drained(this.res);
+      this.progress.bytes = eventOffsets[end]!;
+      if (!(await this.write(data))) return false;
     }
     return !closed(this.res);
   }
@@ -117,19 +163,15 @@ class Writer {
   /**
    * Ends the stream inside event `event`, after `bytes` of its bytes: the HTTP chunk holding
    * it is announced whole, then only its head is written, then the socket is destroyed (FIN)
-   * or reset (RST). Written to the socket directly: it is the same stream Node writes its
-   * chunks to, so the order holds, and the socket is destroyed only once all of it has been
-   * handed to the kernel (destroying earlier would discard it).
+   * or reset (RST) once all of it has been handed to the kernel (destroying earlier would
+   * discard it).
    */
   async cut(event: number, bytes: number, how: 'drop' | 'reset'): Promise<void> {
-    const events = this.plan.events;
-    // Whole chunks before the one that holds the cut go out as usual.
-    const size = this.plan.eventsPerWrite;
-    if (!(await this.writeEvents(Math.max(this.written, event - (event % size))))) return;
+    const events = this.framed.events;
+    if (!(await this.writeEvents(Math.max(this.written, this.groupStart(event))))) return;
     const socket = this.res.socket;
     if (socket === null || socket.destroyed) return;
     const from = this.written;
-    const group = events.slice(from, Math.max(from, this.groupEnd(event)));
     const head = Buffer.concat([...events.slice(from, event), events[event]!.subarray(0, bytes)]);
     const finish = () => {
       this.progress.outcome = how === 'drop' ? 'dropped' : 'reset';
@@ -137,35 +179,42 @@ class Writer {
       else socket.destroy();
     };
     if (head.length === 0) {
-      // The cut falls between chunks: nothing of the next chunk goes out.
+      // The cut falls between chunks: nothing of the next chunk goes out. An empty socket
+      // write calls back after everything before it.
       socket.write(Buffer.alloc(0), finish);
       return;
     }
-    const total = group.reduce((sum, b) => sum + b.length, 0);
+    let total = 0;
+    for (let i = from; i < Math.max(from + 1, this.groupEnd(event)); i++)
+      total += events[i]!.length;
     this.progress.events = event;
-    this.progress.bytes += head.length;
-    socket.write(Buffer.concat([Buffer.from(total.toString(16) + CRLF, 'latin1'), head]), finish);
+    this.progress.bytes = this.framed.eventOffsets[event]! + bytes;
+    const announced = Buffer.from(`${total.toString(16)}\r\n`, 'latin1');
+    this.res.write(Buffer.concat([announced, head]), finish);
   }
 
   async trickle(bytesPerWrite: number, intervalMs: number): Promise<void> {
-    const body = Buffer.concat(this.plan.events as Buffer[]);
+    const body = Buffer.concat(this.framed.events as Buffer[]);
     for (let offset = 0; offset < body.length; offset += bytesPerWrite) {
-      if (closed(this.res)) return;
       const piece = body.subarray(offset, offset + bytesPerWrite);
-      const more = this.res.write(piece);
       this.progress.bytes += piece.length;
-      if (!more) await drained(this.res);
-      if (intervalMs > 0) await abortableSleep(intervalMs, this.plan.signal);
+      if (!(await this.write(frameChunk(piece)))) return;
+      if (intervalMs > 0) await abortableSleep(intervalMs, this.signal);
       else await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    this.progress.events = this.plan.events.length;
+    this.progress.events = this.framed.events.length;
     this.end('complete');
   }
 
-  end(outcome: WireProgress['outcome']): void {
+  /** Sends `extra` as a chunk of its own, then the last chunk, then ends the response. */
+  end(outcome: WireProgress['outcome'], extra?: Buffer): void {
     if (closed(this.res)) return;
     this.progress.outcome = outcome;
-    this.res.end();
+    if (extra !== undefined) {
+      this.progress.bytes += extra.length;
+      this.res.write(frameChunk(extra));
+    }
+    this.res.end(LAST_CHUNK);
   }
 }
 
@@ -176,41 +225,46 @@ export function encodeErrorEvent(errorType: string, message: string): Buffer {
 }
 
 /**
- * Streams the plan's events onto `res` (headers already set, not yet sent), applying its fault.
- * Resolves when the response is over, however it ended.
+ * Streams the plan's events onto `res`, whose head is written with `transfer-encoding:
+ * chunked` but not yet sent, applying its fault. Resolves when the response is over, however
+ * it ended.
  */
 export async function writeStream(
   res: ServerResponse,
   plan: StreamPlan,
   progress: WireProgress,
 ): Promise<void> {
-  const writer = new Writer(res, plan, progress);
+  const { framed } = plan;
   res.on('close', () => {
     if (progress.outcome === 'pending') progress.outcome = 'client-closed';
   });
   // Headers go out first, on their own: a drop after 0 events is then "200, then nothing".
   res.flushHeaders();
-  const n = plan.events.length;
+  // From here on the body is framed here, not by Node: chunks land exactly where faults need.
+  res.chunkedEncoding = false;
+  const n = framed.events.length;
   const fault = plan.fault?.fires ? plan.fault : undefined;
-  switch (fault?.kind) {
-    case undefined:
-    case 'http':
-      if (await writer.writeEvents(n)) writer.end('complete');
-      return;
+  if (fault === undefined || fault.kind === 'http') {
+    // The fault-free path: one write of the pre-framed body, last chunk included.
+    progress.events = n;
+    progress.bytes = framed.eventOffsets[n]!;
+    progress.outcome = 'complete';
+    res.end(framed.body);
+    return;
+  }
+  const writer = new Writer(res, framed, plan.signal, progress);
+  switch (fault.kind) {
     case 'drop':
     case 'reset':
       return writer.cut(fault.event, fault.bytes, fault.kind);
     case 'eof':
       if (await writer.writeEvents(fault.afterEvents)) writer.end('eof');
       return;
-    case 'error': {
-      if (!(await writer.writeEvents(fault.afterEvents))) return;
-      const event = encodeErrorEvent(fault.errorType, fault.message);
-      res.write(event);
-      progress.bytes += event.length;
-      writer.end('error-event');
+    case 'error':
+      if (await writer.writeEvents(fault.afterEvents)) {
+        writer.end('error-event', encodeErrorEvent(fault.errorType, fault.message));
+      }
       return;
-    }
     case 'stall': {
       if (!(await writer.writeEvents(fault.afterEvents))) return;
       await abortableSleep(fault.ms, plan.signal);
