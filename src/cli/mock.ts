@@ -41,7 +41,8 @@ Requests:
   POST /v1/messages/count_tokens  GET /v1/models   (anything else: 404 API error)
   x-mock-scenario: NAME   which scenario answers (needed when several are loaded)
   x-mock-run: ID          groups attempts: faults are keyed by attempt number within a run
-                          (without it, attempts are counted per scenario)
+                          (every request counts, rejected ones too; without the header,
+                          attempts are counted per scenario)
   x-mock-faults: JSON     replaces the scenario's faults for this run ({} = no fault)
 
 A request whose last message is the assistant's is a prefill; one whose last two are an
@@ -63,7 +64,8 @@ Scenario file (JSON; a directory loads every *.json not starting with "_"):
     "messageFile": "_big.json",             instead of "message", relative to the file
     "chunking": { "text": 8, "json": 64 },  code points per text/thinking/input_json delta
     "eventsPerWrite": 1,                    events per HTTP chunk (faults can land mid-chunk)
-    "prefill": "auto",                      auto (from the model id) | allowed | refused
+    "prefill": "auto",                      auto: from the message's model id (4.6 and later,
+                                            or unknown, refuse) | allowed | refused
     "restate": 0,                           a continuation turn restates the last N words
     "continuationThinking": false,          a continuation turn opens with a thinking block
     "faults": { "1": FAULT, "2": FAULT, "*": FAULT }   by attempt number; "*" = every one
