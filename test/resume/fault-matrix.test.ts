@@ -1,6 +1,6 @@
 /**
  * The fault matrix: for every shipped scenario, both model generations (prefill allowed:
- * claude-sonnet-4-5; continuation turn only: claude-opus-4-6) and continuation turns that
+ * claude-opus-4-1; continuation turn only: claude-opus-4-6) and continuation turns that
  * restate none or several of the last words, inject a fault at event boundaries and at byte
  * offsets inside events (inside multi-byte characters and inside HTTP chunks), of every kind
  * (drop, reset, clean EOF, stall, SSE error event). For every case, the real SDK's
@@ -255,7 +255,8 @@ beforeAll(async () => {
   const scenarios: Scenario[] = [];
   for (const s of shipped) {
     const gens: Array<[string, number]> = [
-      ['claude-sonnet-4-5', 0],
+      // Prefill generation (Claude 4.5 and earlier; 4.1 because the SDK warns on every 4.5 request).
+      ['claude-opus-4-1', 0],
       ['claude-opus-4-6', 0],
       ['claude-opus-4-6', 3],
     ];
