@@ -16,7 +16,7 @@
  * line, and frames cut as `subarray`s of the chunk (no copy). A frame that spans chunks keeps
  * its pieces (`chunks`) and joins them only when `raw` is read.
  */
-import { type ByteView, COLON, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
+import { type ByteView, COLON, CR, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
 import { DEFAULT_MAX_EVENT_SIZE, SseDecoder } from './decoder.js';
 import { eventTooLarge, type SseError, stopped } from './errors.js';
 import type { SseEvent } from './types.js';
@@ -193,36 +193,67 @@ export class SseFramer {
     this.#bytesScanned += (lf === -1 ? len : lf + 1) - pos;
     this.#bytesScanned += (cr === -1 ? len : cr + 1) - pos;
 
-    for (;;) {
+    // A line that began in an earlier chunk ends at the first line end here.
+    if (this.#lineLength > 0) {
       const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
-      if (end === -1) break;
-      let next = end + 1;
-      if (end === cr) {
-        if (next < len) {
-          if (text.charCodeAt(next) === LF) next++;
-        } else {
-          this.#pendingCR = true;
+      if (end !== -1) {
+        const next = this.#afterLineEnd(text, end);
+        const blank = this.#classifySplit(view, end);
+        this.#lineLength = 0;
+        if (blank) {
+          this.#emit(chunk, frameStart, next);
+          frameStart = next;
+        }
+        lineStart = next;
+        if (lf !== -1 && lf < next) {
+          lf = text.indexOf('\n', next);
+          this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
+        }
+        if (cr !== -1 && cr < next) {
+          cr = text.indexOf('\r', next);
+          this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
         }
       }
+    }
 
-      const blank =
-        this.#lineLength === 0
-          ? this.#classify(view, text, lineStart, end)
-          : this.#classifySplit(view, end);
-      this.#lineLength = 0;
-      if (blank) {
-        this.#emit(chunk, frameStart, next);
-        frameStart = next;
-      }
-      lineStart = next;
-
-      if (lf !== -1 && lf < next) {
+    if (cr === -1) {
+      // The usual case: LF line ends only.
+      while (lf !== -1) {
+        let next = lf + 1;
+        let blank = this.#classify(view, text, lineStart, lf);
+        // The blank line right after an event's last line ends the frame at once, without
+        // a loop round for an empty line.
+        if (!blank && text.charCodeAt(next) === LF) {
+          blank = true;
+          next++;
+          this.#bytesScanned++;
+        }
+        if (blank) {
+          this.#emit(chunk, frameStart, next);
+          frameStart = next;
+        }
+        lineStart = next;
         lf = text.indexOf('\n', next);
         this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
       }
-      if (cr !== -1 && cr < next) {
-        cr = text.indexOf('\r', next);
-        this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
+    } else {
+      for (;;) {
+        const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
+        if (end === -1) break;
+        const next = this.#afterLineEnd(text, end);
+        if (this.#classify(view, text, lineStart, end)) {
+          this.#emit(chunk, frameStart, next);
+          frameStart = next;
+        }
+        lineStart = next;
+        if (lf !== -1 && lf < next) {
+          lf = text.indexOf('\n', next);
+          this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
+        }
+        if (cr !== -1 && cr < next) {
+          cr = text.indexOf('\r', next);
+          this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
+        }
       }
     }
 
@@ -240,6 +271,16 @@ export class SseFramer {
       const size = this.#eventBytes + this.#lineLength;
       if (size > this.maxEventSize) this.#fail(size);
     }
+  }
+
+  /** Where the next line starts after the line end at `end`; notes a CR ending the chunk. */
+  #afterLineEnd(text: string, end: number): number {
+    const next = end + 1;
+    if (end === text.length - 1) {
+      if (text.charCodeAt(end) === CR) this.#pendingCR = true;
+      return next;
+    }
+    return text.charCodeAt(end) === CR && text.charCodeAt(next) === LF ? next + 1 : next;
   }
 
   /**
