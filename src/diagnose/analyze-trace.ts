@@ -164,6 +164,24 @@ export function analyzeTrace(trace: Trace): Incident {
     );
   }
 
+  // A response lifeline handed over unchanged (a 400, or a retryable status once the budget
+  // was spent) has no failure line when the status was not one to retry: name it here.
+  if (failure === undefined && stream !== undefined && report?.outcome === 'passthrough') {
+    const status = attemptLine(incidentAttempt)?.status;
+    const { category, recoverable } = categorize('http-status', { status });
+    failure = {
+      attempt: incidentAttempt,
+      end: 'http-status',
+      kind: 'http-status',
+      category,
+      recoverable,
+      closedBy: `the upstream answered ${status ?? 'an error status'} before any event, and lifeline passed the response through unchanged`,
+      duringActiveTransfer: undefined,
+      silenceMs: undefined,
+      message: undefined,
+    };
+  }
+
   const laterAttempts = ordered
     .filter((n) => n > incidentAttempt)
     .map((n) => {

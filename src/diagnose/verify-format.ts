@@ -49,7 +49,7 @@ export function formatVerify(result: VerifyResult, options: { runLines?: boolean
     for (const run of result.runs) lines.push(`  ${formatVerifyRun(run, result.runs.length)}`);
   }
   const strategies = Object.entries(result.recoveries.strategies)
-    .map(([name, n]) => `${name} x${n}`)
+    .map(([name, n]) => (n > 1 ? `${name} x${n}` : name))
     .join(', ');
   lines.push(
     `Recoveries: ${result.recoveries.runs} of ${plural(result.runs.length, 'run')} needed one` +

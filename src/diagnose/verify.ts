@@ -105,6 +105,11 @@ export class VerifyInputError extends Error {
   }
 }
 
+/** ms to 0.1, so JSON output stays readable. */
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
+
 /** The nearest-rank percentile of sorted values. */
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -302,7 +307,7 @@ async function runOnce(
   } catch (err) {
     reason = errorText(err);
   }
-  const ms = performance.now() - started;
+  const ms = round(performance.now() - started);
   return {
     run,
     pass: reason === undefined,

@@ -369,6 +369,52 @@ describe('lifeline analyze on a trace of a close after silence', () => {
   });
 });
 
+describe('lifeline analyze on a trace of a refused request', () => {
+  it('says the upstream refused it and lifeline passed the answer through', async () => {
+    const traceDir = join(dir, 'trace-400');
+    const writer = JsonlTraceWriter.create(traceDir, {
+      method: 'POST',
+      path: '/v1/messages',
+      model: 'claude-opus-4-6',
+      stream: true,
+      betas: [],
+      upstream: mock.url,
+      headers: {},
+    });
+    const response = await lifelineFetch({ trace: writer, logger: false })(
+      `${mock.url}/v1/messages`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-mock-scenario': 'plain',
+          'x-mock-run': 'refused',
+          'x-mock-faults': '{"kind":"http","status":400,"errorType":"invalid_request_error"}',
+        },
+        body: JSON.stringify({
+          model: 'claude-opus-4-6',
+          max_tokens: 1000,
+          stream: true,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      },
+    );
+    expect(response.status).toBe(400);
+    await response.text();
+    const trace = join(traceDir, readdirSync(traceDir)[0]!);
+    const { incident } = JSON.parse((await cli(['analyze', trace, '--json'])).out) as AnalyzeResult;
+    expect(incident.outcome).toBe('passthrough');
+    expect(incident.failure).toMatchObject({
+      kind: 'http-status',
+      category: 'deployment config',
+      recoverable: false,
+    });
+    const text = (await cli(['analyze', trace])).out;
+    expect(text).toContain('the upstream answered 400 before any event');
+    expect(text).not.toContain('no failure');
+  });
+});
+
 describe('lifeline analyze on bad input', () => {
   async function expectBadInput(args: string[], pattern: RegExp): Promise<void> {
     const { code, out, err } = await cli(args);
