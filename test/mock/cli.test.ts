@@ -1,24 +1,38 @@
-/** `lifeline mock`, run as a user runs it: a child process, its output, its exit code. */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+/**
+ * `lifeline mock`: flags and errors through `main()` in this process (fast), and one run as a
+ * user runs it: a child process serving requests until SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { FAULT_KINDS } from '../../src/mock/index.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const NODE_ARGS = ['--import', 'tsx', MAIN, 'mock'];
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [...NODE_ARGS, ...args],
-      { timeout: 30_000 },
-      (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout, stderr }),
-    );
+/** Runs `lifeline mock ARGS` in this process, capturing what it writes. */
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
   });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(['mock', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
 }
 
 /** Resolves with stdout so far once `pattern` appears in it. */
@@ -40,6 +54,11 @@ function waitFor(child: ChildProcess, pattern: RegExp): Promise<string> {
 }
 
 describe('lifeline mock', () => {
+  // The command sets process.exitCode on bad input; it must not leak into the test worker.
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
+
   it('--help documents the scenario format and every fault kind with an example', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
