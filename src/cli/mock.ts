@@ -153,7 +153,7 @@ export function register(program: Command): void {
     .addOption(new Option('--scenarios <path>', 'same as --scenario').hideHelp())
     .option(
       '--fault <json>',
-      'faults for every scenario, replacing their own: a fault map or one fault (attempt 1)',
+      "faults for every scenario, replacing their own (a request's x-mock-faults still wins): a fault map, or one fault for attempt 1",
     )
     .option('--quiet', 'do not log one line per response')
     .addHelpText('after', MOCK_HELP)

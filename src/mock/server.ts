@@ -54,7 +54,7 @@ export interface MockServerOptions {
   host?: string;
   /** Scenarios, or a scenario file or directory to load them from. */
   scenarios: Scenario[] | string;
-  /** Faults that replace every scenario's own (e.g. `lifeline mock --fault`). */
+  /** Faults that replace every scenario's own (`lifeline mock --fault`); `x-mock-faults` still wins. */
   faults?: FaultMap;
   /** Called when the response to a `POST /v1/messages` is over (sent, dropped or aborted). */
   onResponse?: (record: MockRequestRecord) => void;
@@ -265,8 +265,9 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       response = prepare(scenario, continued);
     }
 
+    // Most specific first: this run's header, then the server-wide override, then the scenario.
     const declared = faultForAttempt(
-      options.faults ?? run.faults ?? scenario.faults,
+      run.faults ?? options.faults ?? scenario.faults,
       record.attempt,
     );
     const fault =

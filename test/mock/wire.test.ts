@@ -217,3 +217,24 @@ describe('random', () => {
     expect(kinds.size).toBeGreaterThanOrEqual(4);
   });
 });
+
+describe('server-wide faults', () => {
+  it('replace the scenario faults, and x-mock-faults replaces them in turn', async () => {
+    const server = await startMock({
+      scenarios: [tiny('tiny', 1)],
+      faults: { '*': { kind: 'eof', afterEvents: 2 } },
+    });
+    try {
+      const headers = { 'content-type': 'application/json' };
+      const overridden = await rawRequest(server.url, { headers, body });
+      const own = await rawRequest(server.url, {
+        headers: { ...headers, 'x-mock-faults': '{}' },
+        body,
+      });
+      expect(decodeChunked(overridden.rest).body.equals(upTo(2))).toBe(true);
+      expect(decodeChunked(own.rest).body.equals(all)).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
