@@ -33,8 +33,8 @@ export interface ByteView {
   /** `[start, end)` decoded as UTF-8: invalid sequences become U+FFFD, a BOM is kept. */
   utf8(start: number, end: number): string;
   /**
-   * Same result as `utf8`, faster for long ranges of mostly non-ASCII text. `end` must follow
-   * an ASCII byte (a line end), so no character is left half-decoded.
+   * Same result as `utf8`, faster for long ranges of mostly non-ASCII text when the range
+   * ends with an ASCII byte (a line end), as the decoder's ranges do.
    */
   utf8Long(start: number, end: number): string;
   /** Whether every byte in the view is < 0x80 (`undefined` when no fast check exists). */
@@ -83,6 +83,13 @@ const STREAM = { stream: true } as const;
 // bytes < 0x80 to themselves: all the decoder relies on.
 const latin1Decoder = new TextDecoder('latin1');
 
+function utf8Long(bytes: Uint8Array, start: number, end: number, view: ByteView): string {
+  // After an ASCII byte the streaming decoder holds no partial character, so nothing can
+  // leak into the next call; any other range takes the one-shot path.
+  if (end <= start || bytes[end - 1]! >= 0x80) return view.utf8(start, end);
+  return streamingUtf8Decoder.decode(bytes.subarray(start, end), STREAM);
+}
+
 class BufferView implements ByteView {
   constructor(readonly bytes: NodeBuffer) {}
   indexOf(byte: number, from: number): number {
@@ -103,7 +110,7 @@ class BufferView implements ByteView {
     return this.bytes.utf8Slice(start, end);
   }
   utf8Long(start: number, end: number): string {
-    return streamingUtf8Decoder.decode(this.bytes.subarray(start, end), STREAM);
+    return utf8Long(this.bytes, start, end, this);
   }
   isAscii(): boolean | undefined {
     return nodeIsAscii?.(this.bytes);
@@ -130,11 +137,19 @@ class PlainView implements ByteView {
     return utf8Decoder.decode(this.bytes.subarray(start, end));
   }
   utf8Long(start: number, end: number): string {
-    return streamingUtf8Decoder.decode(this.bytes.subarray(start, end), STREAM);
+    return utf8Long(this.bytes, start, end, this);
   }
   isAscii(): boolean | undefined {
     return undefined;
   }
+}
+
+/**
+ * The portable view (Uint8Array and TextDecoder only), what runtimes without Node's Buffer
+ * get from `viewOf`. Exported so tests can check it gives the same answers.
+ */
+export function plainViewOf(chunk: Uint8Array): ByteView {
+  return new PlainView(chunk);
 }
 
 /** Wraps a chunk for searching and decoding without copying it. */
