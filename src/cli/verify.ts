@@ -16,6 +16,7 @@ import {
   verify,
 } from '../diagnose/index.js';
 import {
+  builtinScenarios,
   type FaultMap,
   faultMapSchema,
   faultSchema,
@@ -80,14 +81,12 @@ function resolveScenario(spec: string): Scenario {
   }
   if (spec.includes('/') || spec.endsWith('.json'))
     throw new BadInput(`no such scenario file: ${spec}`);
-  const dir = shippedScenarioDir();
+  // The shipped files when this runs from a clone; the same scenarios built in otherwise.
   let shipped: Scenario[];
   try {
-    shipped = loadScenarios(dir);
+    shipped = loadScenarios(shippedScenarioDir());
   } catch {
-    throw new BadInput(
-      `no scenario file ${spec}, and no shipped scenarios to look the name up in (${dir})`,
-    );
+    shipped = builtinScenarios();
   }
   const found = shipped.find((s) => s.name === spec);
   if (found === undefined) {
