@@ -533,7 +533,7 @@ export async function runStream(
           }
           if (plan.strategy === 'fail' || plan.body === undefined) {
             finishReport('failed');
-            const partial = splicer.started ? splicer.downstream().toMessage() : undefined;
+            const partial = splicer.partialMessage();
             throw new StreamInterruptedError({
               reason: `${plan.reason}; last failure: ${lastFailure.message}`,
               partial,
@@ -595,7 +595,7 @@ export async function runStream(
               finishReport('failed');
               throw new StreamInterruptedError({
                 reason: `the upstream refused the continuation request (${text})`,
-                partial: splicer.downstream().toMessage(),
+                partial: splicer.partialMessage(),
                 pending: lastDiscard?.openBlock,
                 report,
               });
