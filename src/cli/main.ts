@@ -10,12 +10,13 @@ import { VERSION } from '../version.js';
 // Command modules: each exports `register(program)`. Keep this list sorted.
 const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => void }>> = [
   // commands:begin
-  () => import('./demo.js'),
   () => import('./analyze.js'),
+  () => import('./demo.js'),
   () => import('./diff.js'),
   () => import('./doctor.js'),
   () => import('./explain.js'),
   () => import('./mock.js'),
+  () => import('./proxy.js'),
   () => import('./verify.js'),
   // commands:end
 ];

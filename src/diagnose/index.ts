@@ -5,7 +5,6 @@
  */
 
 export * from './analyze.js';
-export * from './verify.js';
 export { DIFF_SCHEMA, diffSnapshots, type SnapshotDiff, type SnapshotDifference } from './diff.js';
 export { renderDiff } from './diff-report.js';
 export {
@@ -57,3 +56,4 @@ export {
   type SseVerdict,
   type UpstreamReport,
 } from './snapshot.js';
+export * from './verify.js';
