@@ -21,9 +21,10 @@
  * - Every run checks that the contenders agree on the event count, so a fast wrong parser
  *   cannot win.
  * - Memory: the decoder is fed the stream once and four times over (same chunks, one long
- *   stream), with a forced GC every 256 chunks; the peak heap sampled and the heap after the
- *   run are printed. Flat numbers mean memory does not grow with stream length. Forced GC
- *   needs `node --expose-gc` (`npm run bench` passes it).
+ *   stream), with a forced GC every 256 chunks; the highest heap seen after those GCs and
+ *   the heap at the end are printed, relative to the start. Flat numbers mean what the
+ *   decoder retains does not grow with stream length. Forced GC needs `node --expose-gc`
+ *   (`npm run bench` passes it).
  */
 import { Stream } from '@anthropic-ai/sdk/core/streaming';
 import { createParser } from 'eventsource-parser';
@@ -333,7 +334,8 @@ function memory(): void {
     const after = process.memoryUsage().heapUsed;
     console.log(
       `memory, stream x${times} (${((fixture.bytes.length * times) / 1e6).toFixed(1)} MB, ${events} events): ` +
-        `peak heap ${((peak - before) / 1e6).toFixed(2)} MB above start, after ${((after - before) / 1e6).toFixed(2)} MB`,
+        `highest heap after a periodic GC ${((peak - before) / 1e6).toFixed(2)} MB above start, ` +
+        `at the end ${((after - before) / 1e6).toFixed(2)} MB`,
     );
   }
 }
