@@ -3,12 +3,6 @@
  * scenarios, continuation rules and fault injection at the socket.
  */
 export * from './api.js';
-export * from './continuation.js';
-export * from './faults.js';
-export * from './render.js';
-export * from './scenario.js';
-export * from './server.js';
-export * from './shipped.js';
 export {
   builtinScenarioFiles,
   builtinScenarios,
@@ -16,6 +10,12 @@ export {
   SEED_PARTIAL_JSON_BYTES,
   SEED_SCENARIO_NAME,
 } from './builtin/index.js';
+export * from './continuation.js';
+export * from './faults.js';
+export * from './render.js';
+export * from './scenario.js';
+export * from './server.js';
+export * from './shipped.js';
 export {
   encodeErrorEvent,
   type FramedStream,

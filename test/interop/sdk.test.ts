@@ -5,8 +5,8 @@
  */
 import Anthropic, { AnthropicError, APIConnectionError } from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { fixtureScenario, SCENARIOS_DIR, SEED, useMock } from '../helpers/mock.js';
 import { loadScenarios } from '../../src/mock/index.js';
+import { fixtureScenario, SCENARIOS_DIR, SEED, useMock } from '../helpers/mock.js';
 
 const mock = useMock();
 
