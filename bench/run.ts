@@ -6,6 +6,7 @@
 const benches: Array<() => Promise<unknown>> = [
   // benches:begin
   () => import('./sse.bench.js'),
+  () => import('./proxy.bench.js'),
   // benches:end
 ];
 

@@ -32,6 +32,7 @@ import {
   type AttemptRecord,
 } from '../resume/index.js';
 import { encodeComment } from '../sse/index.js';
+import { parseEventData, simpleDataText } from './event-data.js';
 
 /** One attempt's request, as the engine hands it to `send`. */
 export interface SendRequest {
@@ -114,6 +115,12 @@ class StallError extends Error {
 
 function isEventStream(headers: Headers): boolean {
   return (headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+}
+
+/** The body as an async iterable, without a wrapping generator when it already is one. */
+function iterable(body: UpstreamResponse['body']): AsyncIterable<Uint8Array> {
+  if (body !== null && Symbol.asyncIterator in body) return body as AsyncIterable<Uint8Array>;
+  return iterate(body);
 }
 
 async function* iterate(body: UpstreamResponse['body']): AsyncGenerator<Uint8Array> {
@@ -365,18 +372,25 @@ export async function runStream(
     failedAt: number | undefined,
   ): AsyncGenerator<Uint8Array, Failure | undefined> {
     const framer = new SseFramer({ maxEventSize: options.maxEventSize ?? 64 * 1024 * 1024 });
+    // One timer per attempt, re-armed only when it fires: resetting a timer on every chunk
+    // costs more than the rest of a small chunk's handling.
+    let lastChunkAt = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new StallError(stallMs)), stallMs);
+    const check = () => {
+      const idle = performance.now() - lastChunkAt;
+      if (idle >= stallMs) controller.abort(new StallError(stallMs));
+      else timer = setTimeout(check, stallMs - idle);
     };
     const out: Uint8Array[] = [];
     let firstEvent = true;
-    const attemptStart = performance.now();
+    // An attempt's first output goes at once, not after the rest of its chunk (which can hold
+    // the whole message): it is the client's first byte.
+    let firstOutput = true;
+    const attemptStart = lastChunkAt;
     try {
-      arm();
-      for await (const chunk of iterate(response.body)) {
-        arm();
+      timer = setTimeout(check, stallMs);
+      for await (const chunk of iterable(response.body)) {
+        lastChunkAt = performance.now();
         record.bytes += chunk.length;
         let frames: SseFrame[];
         try {
@@ -390,10 +404,10 @@ export async function runStream(
         }
         for (const frame of frames) {
           if (frame.isComment) continue;
-          const dataText = frame.dataText();
+          const dataText = simpleDataText(frame.raw) ?? frame.dataText();
           let data: Record<string, unknown>;
           try {
-            data = JSON.parse(dataText) as Record<string, unknown>;
+            data = parseEventData(dataText);
           } catch {
             return {
               kind: 'protocol',
@@ -431,7 +445,13 @@ export async function runStream(
               cause: err,
             };
           }
-          if (result === 'continue') continue;
+          if (result === 'continue') {
+            if (firstOutput && out.length > 0) {
+              firstOutput = false;
+              yield concat(out.splice(0));
+            }
+            continue;
+          }
           if (out.length > 0) yield concat(out.splice(0));
           if (result === 'done' || result === 'fatal-error') return undefined;
           if (result === 'end-at-tool') {
