@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+
 // Command modules: each exports `register(program)`. Keep this list sorted.
 const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => void }>> = [
   // commands:begin

@@ -10,9 +10,9 @@ import type { Command } from 'commander';
 import {
   formatVerify,
   formatVerifyRun,
+  VerifyInputError,
   type VerifyResult,
   type VerifyTarget,
-  VerifyInputError,
   verify,
 } from '../diagnose/index.js';
 import {

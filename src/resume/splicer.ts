@@ -490,7 +490,8 @@ export class Splicer {
             // Citations close a cited span, after all its text. Held until the block stops, so a
             // drop between two of them never leaves the client half a citation list that a
             // continuation would have to complete.
-            (route.citations ??= []).push(ev);
+            route.citations ??= [];
+            route.citations.push(ev);
             return 'continue';
           }
           // Unknown deltas of a text block: pass through, renumbered.
@@ -630,8 +631,10 @@ export class Splicer {
       // A citation or unknown delta before the seam is resolved: resolve with what we have.
       this.#resolveSeam(route, out, true);
       if (route.out >= 0) {
-        if (delta.type === 'citations_delta') (route.citations ??= []).push(ev);
-        else {
+        if (delta.type === 'citations_delta') {
+          route.citations ??= [];
+          route.citations.push(ev);
+        } else {
           if (this.#open?.out === route.out) this.#flushStart(out, this.#open);
           this.#emit(out, 'content_block_delta', { ...ev.data, index: route.out });
         }

@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifelineMiddleware } from '../../src/integrations/index.js';
-import { parseScenario, type MockServer, startMock } from '../../src/mock/index.js';
+import { type MockServer, parseScenario, startMock } from '../../src/mock/index.js';
 import type { RecoveryReport } from '../../src/resume/index.js';
 import { plainLongText, serverToolLoop } from '../fixtures/streams.js';
 

@@ -13,8 +13,8 @@
  * stays within a CI budget; the printed size says exactly how many cases ran.
  */
 import { writeFileSync } from 'node:fs';
-import Anthropic from '@anthropic-ai/sdk';
 import type { Middleware } from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifelineMiddleware } from '../../src/integrations/index.js';
 import { loadScenarios, type MockServer, type Scenario, startMock } from '../../src/mock/index.js';
@@ -56,7 +56,7 @@ function strip(message: Anthropic.Beta.BetaMessage): unknown {
 }
 
 /** Checks the downstream bytes form one well-formed Messages stream; returns problems found. */
-export function streamProblems(bytes: Uint8Array): string[] {
+function streamProblems(bytes: Uint8Array): string[] {
   const decoder = new SseDecoder();
   const events = [...decoder.push(bytes), ...decoder.end()];
   const problems: string[] = [];
@@ -104,7 +104,6 @@ function capture(sink: { bytes?: Promise<Uint8Array> }): Middleware {
 }
 
 function clientFor(
-  variant: Variant,
   sink: { bytes?: Promise<Uint8Array> },
   reports: RecoveryReport[],
   maxAttempts = 6,
@@ -130,7 +129,7 @@ let runSeq = 0;
 async function runCase(variant: Variant, faults: Record<string, unknown>, maxAttempts = 6) {
   const sink: { bytes?: Promise<Uint8Array> } = {};
   const reports: RecoveryReport[] = [];
-  const client = clientFor(variant, sink, reports, maxAttempts);
+  const client = clientFor(sink, reports, maxAttempts);
   const stream = client.beta.messages.stream(
     { model: variant.model, max_tokens: 4096, messages: [{ role: 'user', content: 'go' }] },
     {
