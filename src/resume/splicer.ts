@@ -93,6 +93,8 @@ interface SeamState {
   previous: string;
   buffer: string;
   start: Json;
+  /** `restatementCandidates(previous)`, computed once per seam: it is O(window x words). */
+  candidates?: string[];
 }
 
 type Route =
@@ -133,6 +135,16 @@ const WS_TAIL = /\s+$/;
 
 export function encodeEventBytes(type: string, data: unknown): Uint8Array {
   return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+/**
+ * `encodeEventBytes` of a text delta, byte for byte, without stringifying the object: a
+ * quarter of the deltas of a typical stream are re-encoded (held trailing whitespace moves).
+ */
+function textDeltaBytes(index: number, text: string): Uint8Array {
+  return encoder.encode(
+    `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`,
+  );
 }
 
 function num(v: unknown): number {
@@ -280,7 +292,14 @@ export class Splicer {
     const bytes = raw ?? encodeEventBytes(type, data);
     out.push(bytes);
     this.#emittedBytes += bytes.length;
-    this.#downstream.push({ ...data, type } as StreamEvent | UnknownStreamEvent);
+    // The accumulator never mutates the event: copy only when `type` must be set.
+    this.#downstream.push((data.type === type ? data : { ...data, type }) as StreamEvent);
+  }
+
+  /** Sends an upstream block event at downstream index `outIndex`: its own bytes when the index is unchanged. */
+  #forward(out: Uint8Array[], ev: UpstreamEvent, outIndex: number): void {
+    const same = num(ev.data.index) === outIndex;
+    this.#emit(out, ev.type, { ...ev.data, index: outIndex }, same ? ev.raw : undefined);
   }
 
   /** Sends a text delta through the trailing-whitespace hold. */
@@ -288,7 +307,9 @@ export class Splicer {
     const open = this.#open;
     if (open === undefined) return;
     const combined = open.heldWs + text;
-    const m = WS_TAIL.exec(combined);
+    // Most deltas end in a visible ASCII character: skip the regex for them.
+    const last = combined.charCodeAt(combined.length - 1);
+    const m = last > 0x20 && last < 0x7f ? null : WS_TAIL.exec(combined);
     const body = m ? combined.slice(0, m.index) : combined;
     open.heldWs = m ? m[0] : '';
     if (body === '') return;
@@ -298,7 +319,12 @@ export class Splicer {
       index: outIndex,
       delta: { type: 'text_delta', text: body },
     };
-    this.#emit(out, 'content_block_delta', data, body === text ? raw : undefined);
+    this.#emit(
+      out,
+      'content_block_delta',
+      data,
+      body === text && raw !== undefined ? raw : textDeltaBytes(outIndex, body),
+    );
   }
 
   #flushStart(out: Uint8Array[], open: OpenText): void {
@@ -463,12 +489,7 @@ export class Splicer {
       this.#closeOpen(out);
       const outIndex = this.#nextOut++;
       a.routes.set(index, { kind: 'live', out: outIndex });
-      this.#emit(
-        out,
-        'content_block_start',
-        { ...ev.data, index: outIndex },
-        outIndex === index ? ev.raw : undefined,
-      );
+      this.#forward(out, ev, outIndex);
       return 'continue';
     }
     a.routes.set(index, { kind: 'held', events: [ev], bytes: ev.raw?.length ?? 0 });
@@ -496,12 +517,7 @@ export class Splicer {
           }
           // Unknown deltas of a text block: pass through, renumbered.
           if (this.#open?.out === route.out) this.#flushStart(out, this.#open);
-          this.#emit(
-            out,
-            'content_block_delta',
-            { ...ev.data, index: route.out },
-            route.out === index ? ev.raw : undefined,
-          );
+          this.#forward(out, ev, route.out);
         }
         return 'continue';
       }
@@ -516,12 +532,7 @@ export class Splicer {
         return 'continue';
       }
       case 'live':
-        this.#emit(
-          out,
-          'content_block_delta',
-          { ...ev.data, index: route.out },
-          route.out === index ? ev.raw : undefined,
-        );
+        this.#forward(out, ev, route.out);
         return 'continue';
       case 'dropped':
         return 'continue';
@@ -542,15 +553,7 @@ export class Splicer {
         }
         if (route.citations !== undefined && this.#open?.out === route.out) {
           this.#flushStart(out, this.#open);
-          for (const c of route.citations) {
-            const same = num(c.data.index) === route.out;
-            this.#emit(
-              out,
-              'content_block_delta',
-              { ...c.data, index: route.out },
-              same ? c.raw : undefined,
-            );
-          }
+          for (const c of route.citations) this.#forward(out, c, route.out);
         }
         if (this.#open?.out === route.out)
           this.#closeOpen(out, route.out === index ? ev.raw : undefined);
@@ -563,12 +566,7 @@ export class Splicer {
         return 'continue';
       }
       case 'live':
-        this.#emit(
-          out,
-          'content_block_stop',
-          { ...ev.data, index: route.out },
-          route.out === index ? ev.raw : undefined,
-        );
+        this.#forward(out, ev, route.out);
         return 'continue';
       case 'dropped':
         return 'continue';
@@ -655,7 +653,10 @@ export class Splicer {
     if (seam === undefined) return;
     let text = seam.buffer;
     if (seam.trim) {
-      const candidates = restatementCandidates(seam.previous, this.#options.seamMinWords);
+      const candidates = (seam.candidates ??= restatementCandidates(
+        seam.previous,
+        this.#options.seamMinWords,
+      ));
       if (!final && candidates.some((c) => c.length > text.length && c.startsWith(text))) return;
       const overlap = candidates.find((c) => text.startsWith(c));
       if (overlap !== undefined) text = text.slice(overlap.length);
