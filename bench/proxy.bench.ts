@@ -8,6 +8,8 @@
  *   streams). The lifeline proxy runs in its own process too (defaults, log level warn);
  *   nginx runs with one worker, `proxy_buffering off`, HTTP/1.1 keep-alive to the upstream,
  *   access log off. Both proxies are single-threaded, like the mock and the load client.
+ *   A fourth target, node-pipe, is the floor of any Node proxy (undici Pool up, `pipeline`
+ *   down, nothing parsed): lifeline minus node-pipe is the engine's cost.
  * - Load client (this process): undici, CLIENTS concurrent clients (default 50) each running
  *   STREAMS streams in a row (default 20), over keep-alive connections. A round runs the
  *   three targets one after another in a rotating order; ROUNDS rounds (default 3) after one
@@ -98,6 +100,37 @@ async function serveProxy(): Promise<void> {
   });
   process.stdout.write(`READY ${proxy.url}\n`);
   process.on('SIGTERM', () => proxy.close(100).then(() => process.exit(0)));
+}
+
+/**
+ * The floor for any Node proxy: undici Pool upstream, `pipeline` down, nothing parsed. What
+ * lifeline costs beyond it is the engine; what it costs beyond nginx is mostly Node's I/O.
+ */
+async function servePipe(): Promise<void> {
+  const { createServer } = await import('node:http');
+  const { pipeline } = await import('node:stream/promises');
+  const { Pool } = await import('undici');
+  const pool = new Pool(process.env.BENCH_UPSTREAM as string, { connections: null });
+  const server = createServer({ noDelay: true }, async (req, res) => {
+    try {
+      const { connection: _c, host: _h, ...headers } = req.headers;
+      const up = await pool.request({
+        method: req.method as 'POST',
+        path: req.url ?? '/',
+        headers: headers as Record<string, string>,
+        body: req,
+      });
+      res.writeHead(up.statusCode, up.headers as Record<string, string>);
+      await pipeline(up.body, res);
+    } catch {
+      res.destroy();
+    }
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    process.stdout.write(`READY http://127.0.0.1:${port}\n`);
+  });
+  process.on('SIGTERM', () => process.exit(0));
 }
 
 // ---- the load client ------------------------------------------------------------------------
@@ -379,11 +412,13 @@ async function main(): Promise<void> {
   );
   const mock = await startChild('mock', { BENCH_SEED: String(seed) });
   const lifeline = await startChild('proxy', { BENCH_UPSTREAM: mock.url });
+  const pipe = await startChild('pipe', { BENCH_UPSTREAM: mock.url });
   const nginx = await startNginx(mock.url);
   if (typeof nginx === 'string') console.log(`nginx column skipped: ${nginx}`);
   const targets: Array<{ name: string; url: string }> = [
     { name: 'direct', url: mock.url },
     ...(typeof nginx === 'string' ? [] : [{ name: 'nginx', url: nginx.url }]),
+    { name: 'node-pipe', url: pipe.url },
     { name: 'lifeline', url: lifeline.url },
   ];
   try {
@@ -425,11 +460,11 @@ async function main(): Promise<void> {
       `under load (${CLIENTS} clients):        | one client, ${LATENCY_STREAMS} streams in a row:`,
     );
     console.log(
-      'target    streams/s    MB/s  1st byte p50    p99 | 1st byte p50 (added)        p99   per event p50',
+      'target     streams/s    MB/s  1st byte p50    p99 | 1st byte p50 (added)        p99   per event p50',
     );
     for (const s of summary) {
       console.log(
-        `${s.name.padEnd(9)} ${s.streamsPerSec.toFixed(1).padStart(9)} ${(s.bytesPerSec / 1e6).toFixed(2).padStart(7)} ` +
+        `${s.name.padEnd(10)} ${s.streamsPerSec.toFixed(1).padStart(9)} ${(s.bytesPerSec / 1e6).toFixed(2).padStart(7)} ` +
           `${ms(s.loadedFirstByteP50).padStart(11)} ${ms(s.loadedFirstByteP99).padStart(10)} | ` +
           `${ms(s.firstByteP50).padStart(9)} (+${ms(s.firstByteP50 - direct.firstByteP50)}) ` +
           `${ms(s.firstByteP99).padStart(10)}   ${(s.perEventP50 * 1000).toFixed(2)} us`,
@@ -458,13 +493,20 @@ async function main(): Promise<void> {
     console.log(
       `lifeline added p50 first byte: ${ms(added)} (target < 1 ms: ${added < 1 ? 'met' : 'MISSED'})`,
     );
+    const floor = summary.find((s) => s.name === 'node-pipe')!;
+    console.log(
+      `lifeline/node-pipe throughput: ${(life.streamsPerSec / floor.streamsPerSec).toFixed(2)} ` +
+        `(node-pipe/nginx: ${ng === undefined ? 'n/a' : (floor.streamsPerSec / ng.streamsPerSec).toFixed(2)})`,
+    );
   } finally {
     if (typeof nginx !== 'string') await nginx.stop();
     await lifeline.stop();
+    await pipe.stop();
     await mock.stop();
   }
 }
 
 if (ROLE === 'mock') await serveMock();
 else if (ROLE === 'proxy') await serveProxy();
+else if (ROLE === 'pipe') await servePipe();
 else await main();

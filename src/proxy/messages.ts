@@ -161,9 +161,14 @@ const METRIC_FLUSH_BYTES = 256 * 1024;
  * `res.write`, with the chunks written in one turn of the event loop sent in one syscall:
  * the socket is corked at the first and uncorked in the same turn's check phase. Under load
  * an upstream read often holds several events, each its own chunk; unbatched, each costs a
- * writev. Idle, a chunk waits only for the current turn to end (no timer).
+ * writev. A chunk waits at most for the rest of its upstream read to be processed.
+ *
+ * The first chunk (the client's first byte) goes out at once: Node's `res.write` corks the
+ * socket until the next tick, which only comes once the engine has worked through the rest
+ * of the upstream read (often the whole message), so it is uncorked right away instead.
  */
 function turnBatchedWriter(res: ServerResponse): (chunk: Uint8Array) => boolean {
+  let first = true;
   let corked = false;
   const uncork = () => {
     corked = false;
@@ -172,6 +177,12 @@ function turnBatchedWriter(res: ServerResponse): (chunk: Uint8Array) => boolean 
   };
   return (chunk) => {
     const socket = res.socket;
+    if (first) {
+      first = false;
+      const ok = res.write(chunk);
+      while (socket !== null && !socket.destroyed && socket.writableCorked > 0) socket.uncork();
+      return ok;
+    }
     if (!corked && socket !== null && !socket.destroyed) {
       socket.cork();
       corked = true;
