@@ -293,7 +293,9 @@ export class Splicer {
     out.push(bytes);
     this.#emittedBytes += bytes.length;
     // The accumulator never mutates the event: copy only when `type` must be set.
-    this.#downstream.push((data.type === type ? data : { ...data, type }) as StreamEvent);
+    this.#downstream.push(
+      (data.type === type ? data : { ...data, type }) as StreamEvent | UnknownStreamEvent,
+    );
   }
 
   /** Sends an upstream block event at downstream index `outIndex`: its own bytes when the index is unchanged. */
