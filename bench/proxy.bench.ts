@@ -21,6 +21,9 @@
  *   first to last byte / events; the mock writes the events back to back) are taken. Every stream must end with `message_stop`, and
  *   one stream per target is decoded and compared with the scenario's text, so a fast wrong
  *   proxy cannot win.
+ * - CPU: the user + system time each proxy process used during its load phase, per 1,000
+ *   streams (from /proc). On a machine shared by client, mock and proxies, throughput swings
+ *   with other load; CPU per stream is what each proxy would sustain on a core of its own.
  * - Memory: HOLD streams (default 500) are opened at once and held mid-stream (the mock
  *   stalls them after 50 events); the proxy's RSS while they are open minus its RSS before
  *   is scaled to 1,000 streams. For nginx, the worker's RSS is measured the same way.
@@ -244,6 +247,14 @@ http {
   };
 }
 
+/** CPU time (user + system) a process has used, in ms (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may contain spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
@@ -312,15 +323,18 @@ async function latency(url: string): Promise<{ firstByte: number[]; perEvent: nu
 }
 
 interface LoadResult {
+  /** CPU the proxy process used per 1,000 streams, ms (none for direct). */
+  cpuPer1000: number | undefined;
   streamsPerSec: number;
   bytesPerSec: number;
   firstByte: number[];
   perEvent: number[];
 }
 
-async function load(url: string): Promise<LoadResult> {
+async function load(url: string, pid?: () => number): Promise<LoadResult> {
   const dispatcher = new Agent({ connections: CLIENTS, keepAliveTimeout: 30_000 });
   const timings: StreamTiming[] = [];
+  const cpuBefore = pid === undefined ? 0 : cpuMsOf(pid());
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -328,9 +342,11 @@ async function load(url: string): Promise<LoadResult> {
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const cpu = pid === undefined ? undefined : cpuMsOf(pid()) - cpuBefore;
   await dispatcher.close();
   const bytes = timings.reduce((s, t) => s + t.bytes, 0);
   return {
+    cpuPer1000: cpu === undefined ? undefined : (cpu / timings.length) * 1000,
     streamsPerSec: timings.length / wall,
     bytesPerSec: bytes / wall,
     firstByte: timings.map((t) => t.firstByteMs),
@@ -415,11 +431,13 @@ async function main(): Promise<void> {
   const pipe = await startChild('pipe', { BENCH_UPSTREAM: mock.url });
   const nginx = await startNginx(mock.url);
   if (typeof nginx === 'string') console.log(`nginx column skipped: ${nginx}`);
-  const targets: Array<{ name: string; url: string }> = [
+  const targets: Array<{ name: string; url: string; pid?: () => number }> = [
     { name: 'direct', url: mock.url },
-    ...(typeof nginx === 'string' ? [] : [{ name: 'nginx', url: nginx.url }]),
-    { name: 'node-pipe', url: pipe.url },
-    { name: 'lifeline', url: lifeline.url },
+    ...(typeof nginx === 'string'
+      ? []
+      : [{ name: 'nginx', url: nginx.url, pid: () => nginx.workerPid() }]),
+    { name: 'node-pipe', url: pipe.url, pid: () => pipe.pid },
+    { name: 'lifeline', url: lifeline.url, pid: () => lifeline.pid },
   ];
   try {
     const expected = scenarioText(seed);
@@ -432,7 +450,7 @@ async function main(): Promise<void> {
     for (let round = 0; round <= ROUNDS; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!);
       for (const t of order) {
-        const r = await load(t.url);
+        const r = await load(t.url, t.pid);
         if (round > 0) results.get(t.name)?.push(r);
       }
       for (const t of order) {
@@ -447,6 +465,8 @@ async function main(): Promise<void> {
       return {
         name: t.name,
         streamsPerSec: median(rs.map((r) => r.streamsPerSec)),
+        cpuPer1000:
+          rs[0]?.cpuPer1000 === undefined ? undefined : median(rs.map((r) => r.cpuPer1000 ?? 0)),
         bytesPerSec: median(rs.map((r) => r.bytesPerSec)),
         loadedFirstByteP50: median(rs.map((r) => quantile(r.firstByte, 0.5))),
         loadedFirstByteP99: median(rs.map((r) => quantile(r.firstByte, 0.99))),
@@ -457,14 +477,15 @@ async function main(): Promise<void> {
     });
     const direct = summary.find((s) => s.name === 'direct')!;
     console.log(
-      `under load (${CLIENTS} clients):        | one client, ${LATENCY_STREAMS} streams in a row:`,
+      `under load (${CLIENTS} clients):                       | one client, ${LATENCY_STREAMS} streams in a row:`,
     );
     console.log(
-      'target     streams/s    MB/s  1st byte p50    p99 | 1st byte p50 (added)        p99   per event p50',
+      'target     streams/s  CPU s/1k    MB/s  1st byte p50    p99 | 1st byte p50 (added)        p99   per event p50',
     );
     for (const s of summary) {
+      const cpu = s.cpuPer1000 === undefined ? '-' : (s.cpuPer1000 / 1000).toFixed(2);
       console.log(
-        `${s.name.padEnd(10)} ${s.streamsPerSec.toFixed(1).padStart(9)} ${(s.bytesPerSec / 1e6).toFixed(2).padStart(7)} ` +
+        `${s.name.padEnd(10)} ${s.streamsPerSec.toFixed(1).padStart(9)} ${cpu.padStart(9)} ${(s.bytesPerSec / 1e6).toFixed(2).padStart(7)} ` +
           `${ms(s.loadedFirstByteP50).padStart(11)} ${ms(s.loadedFirstByteP99).padStart(10)} | ` +
           `${ms(s.firstByteP50).padStart(9)} (+${ms(s.firstByteP50 - direct.firstByteP50)}) ` +
           `${ms(s.firstByteP99).padStart(10)}   ${(s.perEventP50 * 1000).toFixed(2)} us`,
@@ -497,6 +518,17 @@ async function main(): Promise<void> {
     console.log(
       `lifeline/node-pipe throughput: ${(life.streamsPerSec / floor.streamsPerSec).toFixed(2)} ` +
         `(node-pipe/nginx: ${ng === undefined ? 'n/a' : (floor.streamsPerSec / ng.streamsPerSec).toFixed(2)})`,
+    );
+    // Throughput on a machine shared by client, mock and proxy swings with the other loads;
+    // CPU per stream does not: it is what each proxy would sustain on a core of its own.
+    const perCore = (s: (typeof summary)[number]) =>
+      s.cpuPer1000 === undefined || s.cpuPer1000 === 0 ? Number.NaN : 1e6 / s.cpuPer1000;
+    console.log(
+      `streams/s per core from CPU use: lifeline ${perCore(life).toFixed(0)}, node-pipe ` +
+        `${perCore(floor).toFixed(0)}` +
+        (ng === undefined
+          ? ''
+          : `, nginx ${perCore(ng).toFixed(0)}; lifeline/nginx: ${(perCore(life) / perCore(ng)).toFixed(2)}`),
     );
   } finally {
     if (typeof nginx !== 'string') await nginx.stop();
