@@ -655,10 +655,8 @@ export class Splicer {
     if (seam === undefined) return;
     let text = seam.buffer;
     if (seam.trim) {
-      const candidates = (seam.candidates ??= restatementCandidates(
-        seam.previous,
-        this.#options.seamMinWords,
-      ));
+      seam.candidates ??= restatementCandidates(seam.previous, this.#options.seamMinWords);
+      const candidates = seam.candidates;
       if (!final && candidates.some((c) => c.length > text.length && c.startsWith(text))) return;
       const overlap = candidates.find((c) => text.startsWith(c));
       if (overlap !== undefined) text = text.slice(overlap.length);
