@@ -9,13 +9,13 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import Anthropic from '@anthropic-ai/sdk';
 import { streamText } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/binaries.js';
 import {
   API_KEY,
   assemble,
   type Fixture,
   mockHeaders,
   requestBody,
-  requireBinary,
   SEED,
   scenario,
   startFixture,
@@ -26,6 +26,8 @@ const PYTHON = '/usr/bin/python3';
 const HTTPX_SCRIPT = new URL('./clients/httpx_stream.py', import.meta.url).pathname;
 /** An empty fault map replaces the scenario's faults: the fault-free run. */
 const NO_FAULTS = {};
+const hasHttpx = requireBinary('python3-httpx', { command: PYTHON, args: ['-c', 'import httpx'] });
+const hasCurl = requireBinary('curl', { command: 'curl' });
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -77,18 +79,14 @@ async function httpx(baseUrl: string, headers: Record<string, string>) {
   return { ...result, json: JSON.parse(result.stdout || '{}') as Record<string, unknown> };
 }
 
-describe('Python httpx through the proxy', () => {
-  it('fails with RemoteProtocolError when it talks to the faulty upstream directly', async ({
-    skip,
-  }) => {
-    requireBinary(skip, 'python3-httpx', PYTHON, ['-c', 'import httpx']);
+describe.runIf(hasHttpx)('Python httpx through the proxy', () => {
+  it('fails with RemoteProtocolError when it talks to the faulty upstream directly', async () => {
     const out = await httpx(fx.mock.url, mockHeaders(SEED));
     expect(out.code).toBe(2);
     expect(String(out.json.exception)).toMatch(/RemoteProtocolError/);
   });
 
-  it('completes the seed scenario with the message of a fault-free run', async ({ skip }) => {
-    requireBinary(skip, 'python3-httpx', PYTHON, ['-c', 'import httpx']);
+  it('completes the seed scenario with the message of a fault-free run', async () => {
     const clean = await httpx(fx.proxy.url, mockHeaders(SEED, NO_FAULTS));
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
     const headers = mockHeaders(SEED);
@@ -167,7 +165,7 @@ describe('Vercel AI SDK, baseURL = proxy', () => {
   });
 });
 
-describe('curl through the proxy', () => {
+describe.runIf(hasCurl)('curl through the proxy', () => {
   async function curl(headers: Record<string, string>) {
     const args = ['-sS', '-N', '--max-time', '30', '-X', 'POST', `${fx.proxy.url}/v1/messages`];
     for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
@@ -175,8 +173,7 @@ describe('curl through the proxy', () => {
     return run('curl', args, requestBody(SEED));
   }
 
-  it('completes the seed scenario with the message of a fault-free run', async ({ skip }) => {
-    requireBinary(skip, 'curl', 'curl', ['--version']);
+  it('completes the seed scenario with the message of a fault-free run', async () => {
     const clean = await curl(mockHeaders(SEED, NO_FAULTS));
     expect(clean.code, clean.stderr).toBe(0);
     const headers = mockHeaders(SEED);

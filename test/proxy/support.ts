@@ -1,8 +1,7 @@
 /**
  * Shared pieces of the proxy tests: the scenario mock, a proxy in front of it with a captured
- * log, system-binary checks, and an SSE-to-message reassembler for raw HTTP clients.
+ * log, a hand-written upstream, and an SSE-to-message reassembler for raw HTTP clients.
  */
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -129,28 +128,6 @@ export function strip(message: unknown): Record<string, unknown> {
     ...rest
   } = JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
   return rest;
-}
-
-export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-
-/**
- * Whether a system binary can run (`check` runs it with those arguments). Under CI=true a
- * missing binary is a failure; elsewhere the test skips with a printed reason.
- */
-export function requireBinary(
-  skip: (note?: string) => never,
-  label: string,
-  command: string,
-  args: string[],
-): void {
-  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000 });
-  if (result.status === 0) return;
-  const reason = `${label} is not available (${command} ${args.join(' ')}: ${
-    result.error?.message ?? result.stderr.trim().slice(0, 200)
-  })`;
-  if (IN_CI) throw new Error(`${reason}; it is required under CI=true`);
-  console.warn(`skipping: ${reason}`);
-  skip(reason);
 }
 
 export interface SeenRequest {
