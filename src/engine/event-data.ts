@@ -57,7 +57,6 @@ const DELTA_KINDS: ReadonlyArray<{ mid: string; type: string; field: string }> =
   },
 ];
 /** What a JSON string literal cannot hold raw: its quote, escapes, control characters. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON strings must escape.
 const NEEDS_DECODING = /["\\\u0000-\u001f]/;
 const C_0 = 48;
 const C_9 = 57;
