@@ -6,32 +6,32 @@
  * Memory is bounded by the message being built (the splicer's held block and the downstream
  * accumulator), not by the number of attempts: an attempt's state is dropped when it ends.
  */
-import { type SseFrame, SseFramer } from '../sse/index.js';
+
 import {
+  type AttemptRecord,
+  backoffDelay,
   type ContinuationPlan,
   classifyBodyError,
   classifyConnectError,
   DEFAULT_RETRY_POLICY,
-  defaultModelTable,
   type DiscardedContent,
+  defaultModelTable,
   type Failure,
   isPrefillRefusal,
   isRetryableStatus,
   type MessageRequestBody,
   type ModelTable,
-  planContinuation,
   type PushResult,
+  planContinuation,
   type RecoveryReport,
   type RetryPolicy,
   retryAfterMs,
-  backoffDelay,
-  sleep,
   Splicer,
   type SplicerOptions,
   StreamInterruptedError,
-  type AttemptRecord,
+  sleep,
 } from '../resume/index.js';
-import { encodeComment } from '../sse/index.js';
+import { encodeComment, type SseFrame, SseFramer } from '../sse/index.js';
 import { parseEventData, simpleDataText } from './event-data.js';
 
 /** One attempt's request, as the engine hands it to `send`. */

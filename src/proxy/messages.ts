@@ -12,12 +12,12 @@
  */
 import type { ServerResponse } from 'node:http';
 import {
+  betasOf,
   type EngineOptions,
   type EngineResult,
   JsonlTraceWriter,
   runStream,
   type Send,
-  betasOf,
 } from '../engine/index.js';
 import { MessageAccumulator, parseStreamEvent } from '../message/index.js';
 import {

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { MessageAccumulator, parseStreamEvent } from '../../src/message/index.js';
 import { loadScenarios, type MockServer, type Scenario, startMock } from '../../src/mock/index.js';
+
 export { startMock };
+
 import type { BetaMessage } from '../../src/protocol/index.js';
 import { type ProxyOptions, type ProxyServer, startProxy } from '../../src/proxy/index.js';
 import { SseDecoder } from '../../src/sse/index.js';
