@@ -7,6 +7,7 @@ const benches: Array<() => Promise<unknown>> = [
   // benches:begin
   () => import('./sse.bench.js'),
   () => import('./proxy.bench.js'),
+  () => import('./resume.bench.js'),
   // benches:end
 ];
 
