@@ -55,14 +55,36 @@
  * one part with `node --cpu-prof`).
  */
 import { availableParallelism, loadavg } from 'node:os';
-import Anthropic from '@anthropic-ai/sdk';
 import type { Middleware } from '@anthropic-ai/sdk';
-import { Agent, request as undiciRequest, setGlobalDispatcher } from 'undici';
-import { runStream, type TraceSink, type UpstreamResponse } from '../src/engine/index.js';
+import Anthropic from '@anthropic-ai/sdk';
+import { Agent, setGlobalDispatcher, request as undiciRequest } from 'undici';
+import { runStream, type UpstreamResponse } from '../src/engine/index.js';
 import { lifelineMiddleware } from '../src/integrations/index.js';
-import { type MockServer, parseScenario, type Scenario, startMock } from '../src/mock/index.js';
-import type { MessageRequestBody, RecoveryReport } from '../src/resume/index.js';
-import { makeRng, randomInt } from './fixtures.js';
+import { type MockServer, startMock } from '../src/mock/index.js';
+import type { MessageRequestBody } from '../src/resume/index.js';
+import { recovery, withoutDeprecationWarnings } from './resume-recovery.js';
+import {
+  API_KEY,
+  type Fixtures,
+  fmt,
+  gc,
+  int,
+  LONG,
+  makeFixtures,
+  median,
+  OPUS,
+  params,
+  quantile,
+  readAll,
+  requestHeaders,
+  SHORT,
+  type StreamOutcome,
+  sdkStream,
+  type Target,
+  TOOL,
+  TOOL_INPUT_CHARS,
+  table,
+} from './resume-shared.js';
 
 const WARMUP = 2;
 const ROUNDS = Number(process.env.RESUME_BENCH_ROUNDS ?? 7);
@@ -70,268 +92,9 @@ const DELTAS = Number(process.env.RESUME_BENCH_DELTAS ?? 10_000);
 const SEQ = Number(process.env.RESUME_BENCH_SEQ ?? 5);
 const CONC = Number(process.env.RESUME_BENCH_CONC ?? 20);
 const TTFT_SAMPLES = Number(process.env.RESUME_BENCH_TTFT_SAMPLES ?? 400);
-const RECOVERIES = Number(process.env.RESUME_BENCH_RECOVERIES ?? 50);
-const RECOVERY_WARMUP = 5;
-const RECOVERY_DELTAS = 4_000;
-const TOOL_INPUT_CHARS = 600_000;
-const TEXT_CHUNK = 8;
-const JSON_CHUNK = 64;
-const API_KEY = 'bench-key';
-
-const OPUS = 'claude-opus-4-6';
-const SONNET = 'claude-sonnet-4-5';
-const LONG = 'bench-long-text';
-const TOOL = 'bench-tool-input';
-const SHORT = 'bench-short-text';
-const RECOVER_OPUS = 'bench-recover-opus';
-const RECOVER_SONNET = 'bench-recover-sonnet';
-
-// ---------------------------------------------------------------------------------------------
-// Fixtures
-
-const WORDS = [
-  'the',
-  'stream',
-  'of',
-  'tokens',
-  'arrives',
-  'as',
-  'small',
-  'deltas',
-  'and',
-  'a',
-  'client',
-  'must',
-  'render',
-  'them',
-  'without',
-  'delay',
-  'while',
-  'the',
-  'engine',
-  'keeps',
-  'enough',
-  'state',
-  'to',
-  'resume',
-  'when',
-  'socket',
-  'closes',
-  'early',
-  'function',
-  'return',
-  'value',
-  'buffer',
-];
-const NON_ASCII = ['é', 'ü', 'ß', '→', '日本語', '中文', '😀', '🚀', '€', 'ñ'];
-
-/** Prose of at least `codePoints` code points: words, punctuation, paragraphs, a little non-ASCII. */
-function prose(rng: () => number, codePoints: number): string {
-  const parts: string[] = ['Here'];
-  let size = 4;
-  while (size < codePoints) {
-    const r = rng();
-    const word =
-      r < 0.01
-        ? NON_ASCII[randomInt(rng, 0, NON_ASCII.length - 1)]!
-        : WORDS[randomInt(rng, 0, WORDS.length - 1)]!;
-    const sep = r > 0.97 ? '.\n\n' : r > 0.9 ? ', ' : ' ';
-    parts.push(sep, word);
-    size += sep.length + [...word].length;
-  }
-  // Exactly `codePoints` code points, ending in a word character (no held trailing space).
-  return `${[...parts.join('')].slice(0, codePoints - 1).join('')}.`;
-}
-
-/** A source file as a tool input: code-like lines with quotes, backslashes and tabs to escape. */
-function sourceFile(rng: () => number, chars: number): string {
-  const lines: string[] = [];
-  let size = 0;
-  for (let i = 0; size < chars; i++) {
-    const a = WORDS[randomInt(rng, 0, WORDS.length - 1)]!;
-    const b = WORDS[randomInt(rng, 0, WORDS.length - 1)]!;
-    const line =
-      i % 7 === 0
-        ? `export function ${a}${i}(input: string): string {`
-        : i % 7 === 6
-          ? '}'
-          : `\tconst ${a}_${i} = "${b} \\"${a}\\" ${b}" + input; // ${a} ${b}`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return lines.join('\n');
-}
-
-interface Fixtures {
-  scenarios: Scenario[];
-  /** Text of each text scenario, to check what a client saw. */
-  texts: Map<string, string>;
-}
-
-function message(id: string, model: string, content: unknown[], stopReason: string) {
-  return {
-    id,
-    type: 'message',
-    role: 'assistant',
-    model,
-    content,
-    stop_reason: stopReason,
-    stop_sequence: null,
-    usage: { input_tokens: 25, output_tokens: 1000 },
-  };
-}
-
-function makeFixtures(seed: number): Fixtures {
-  const rng = makeRng(seed);
-  const texts = new Map<string, string>();
-  const scenarios: Scenario[] = [];
-  const textScenario = (name: string, model: string, deltas: number) => {
-    const text = prose(rng, deltas * TEXT_CHUNK);
-    texts.set(name, text);
-    scenarios.push(
-      parseScenario(
-        {
-          name,
-          chunking: { text: TEXT_CHUNK, json: JSON_CHUNK },
-          message: message(`msg_bench_${name}`, model, [{ type: 'text', text }], 'end_turn'),
-        },
-        `${name}.json`,
-      ),
-    );
-  };
-  textScenario(LONG, OPUS, DELTAS);
-  textScenario(SHORT, OPUS, 200);
-  textScenario(RECOVER_OPUS, OPUS, RECOVERY_DELTAS);
-  textScenario(RECOVER_SONNET, SONNET, RECOVERY_DELTAS);
-  scenarios.push(
-    parseScenario(
-      {
-        name: TOOL,
-        chunking: { text: TEXT_CHUNK, json: JSON_CHUNK },
-        message: message(
-          'msg_bench_tool',
-          OPUS,
-          [
-            { type: 'text', text: "I'll write the whole module to disk in one go." },
-            {
-              type: 'tool_use',
-              id: 'toolu_bench_01',
-              name: 'write_file',
-              input: {
-                path: 'src/generated/module.ts',
-                content: sourceFile(rng, TOOL_INPUT_CHARS),
-              },
-            },
-          ],
-          'tool_use',
-        ),
-      },
-      `${TOOL}.json`,
-    ),
-  );
-  return { scenarios, texts };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Statistics and printing
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  // Nearest rank: p99 of 50 samples is the largest.
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
-const median = (values: readonly number[]) => quantile(values, 0.5);
-
-function table(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(line(header));
-  for (const row of rows) console.log(line(row));
-}
-
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect !== undefined) collect();
-}
 
 // ---------------------------------------------------------------------------------------------
 // Contenders
-
-const PROMPT = [{ role: 'user' as const, content: 'Write it.' }];
-
-function params(model: string) {
-  return { model, max_tokens: 64_000, messages: PROMPT };
-}
-
-interface StreamOutcome {
-  /** Events the consumer saw (the SDK drops pings) or body bytes read. */
-  count: number;
-  /** ms from the call to the first text delta (SDK) or the first body byte (fetch). */
-  first: number;
-}
-
-interface Target {
-  scenario: string;
-  model: string;
-}
-
-async function sdkStream(
-  client: Anthropic,
-  target: Target,
-  check?: (final: Anthropic.Beta.BetaMessage) => void,
-): Promise<StreamOutcome> {
-  const start = performance.now();
-  const stream = client.beta.messages.stream(params(target.model), {
-    headers: { 'x-mock-scenario': target.scenario },
-  });
-  let count = 0;
-  let first = -1;
-  for await (const event of stream) {
-    count++;
-    if (first < 0 && event.type === 'content_block_delta' && event.delta.type === 'text_delta')
-      first = performance.now() - start;
-  }
-  if (check !== undefined) check(await stream.finalMessage());
-  return { count, first };
-}
-
-function requestHeaders(scenario: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-api-key': API_KEY,
-    'anthropic-version': '2023-06-01',
-    'x-mock-scenario': scenario,
-  };
-}
-
-/** Reads a body to its end, counting bytes; `first` is when its first byte came. */
-async function readAll(
-  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>,
-  start: number,
-): Promise<StreamOutcome> {
-  let count = 0;
-  let first = -1;
-  if ('getReader' in body) {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (first < 0) first = performance.now() - start;
-      count += value.length;
-    }
-    return { count, first };
-  }
-  for await (const chunk of body) {
-    if (first < 0) first = performance.now() - start;
-    count += chunk.length;
-  }
-  return { count, first };
-}
 
 /** The engine's `send` over fetch: the same call the middleware's `next` ends in. */
 function fetchSend(url: string, scenario: string) {
@@ -671,251 +434,6 @@ async function firstToken(list: Contender[]): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 2. Recovery latency
-
-interface Marks {
-  fail: number;
-  headers: number;
-  event: number;
-  content: number;
-  down: number;
-}
-
-const CONTENT_EVENT = Buffer.from('event: content_block_');
-
-/** Whether a downstream chunk carries content (not only keep-alive comments, pings or heads). */
-function carriesContent(chunk: Uint8Array): boolean {
-  return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).includes(CONTENT_EVENT);
-}
-
-/** The outermost middleware: timestamps the first content lifeline delivers after the failure. */
-function downstreamClock(marks: Marks): Middleware {
-  return async (request, next) => {
-    const response = await next(request);
-    if (response.body === null) return response;
-    const reader = response.body.getReader();
-    const clocked = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          return;
-        }
-        if (!Number.isNaN(marks.fail) && Number.isNaN(marks.down) && carriesContent(value))
-          marks.down = performance.now();
-        controller.enqueue(value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
-    return new Response(clocked, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
-    });
-  };
-}
-
-/** ms from `fetch` to the first body byte of `body` sent as `run` (then read to the end). */
-async function mockFirstByte(mock: MockServer, scenario: string, run: string, body: string) {
-  const start = performance.now();
-  const r = await fetch(`${mock.url}/v1/messages`, {
-    method: 'POST',
-    headers: { ...requestHeaders(scenario), 'x-mock-run': run },
-    body,
-  });
-  if (r.status !== 200 || r.body === null)
-    throw new Error(`mock answered ${r.status}: ${await r.text()}`);
-  return (await readAll(r.body, start)).first;
-}
-
-interface RecoverySample {
-  total: number;
-  toHeaders: number;
-  toEvent: number;
-  toContent: number;
-  freshTtfb: number;
-  replayTtfb: number;
-  strategy: string;
-}
-
-/** One client per continuation form, reporting into `marks` (recoveries run one at a time). */
-function recoveryClient(mock: MockServer, marks: Marks, reports: RecoveryReport[]): Anthropic {
-  const trace: TraceSink = {
-    attempt(info) {
-      if (info.attempt === 2 && info.status !== undefined) marks.headers = performance.now();
-    },
-    event(info) {
-      if (info.attempt !== 2) return;
-      if (Number.isNaN(marks.event)) marks.event = performance.now();
-      if (Number.isNaN(marks.content) && info.type.startsWith('content_block_'))
-        marks.content = performance.now();
-    },
-    failure() {
-      if (Number.isNaN(marks.fail)) marks.fail = performance.now();
-    },
-    end() {},
-  };
-  return new Anthropic({
-    apiKey: API_KEY,
-    baseURL: mock.url,
-    maxRetries: 0,
-    middleware: [
-      downstreamClock(marks),
-      lifelineMiddleware({ logger: false, trace, onReport: (r) => reports.push(r) }),
-    ],
-  });
-}
-
-async function recoverOnce(
-  mock: MockServer,
-  client: Anthropic,
-  marks: Marks,
-  reports: RecoveryReport[],
-  form: { scenario: string; model: string; text: string },
-  rng: () => number,
-  run: string,
-): Promise<RecoverySample> {
-  const { scenario, model, text } = form;
-  const events = mock.renderedEvents(scenario);
-  // Events: message_start, ping, content_block_start, the text deltas, ...
-  const event = randomInt(rng, 3 + 50, 3 + RECOVERY_DELTAS - 50);
-  const bytes = randomInt(rng, 1, events[event]!.length - 2);
-  marks.fail = marks.headers = marks.event = marks.content = marks.down = Number.NaN;
-  reports.length = 0;
-  const final = await client.beta.messages
-    .stream(params(model), {
-      headers: {
-        'x-mock-scenario': scenario,
-        'x-mock-run': run,
-        'x-mock-faults': JSON.stringify({ '1': { kind: 'drop', event, bytes } }),
-      },
-    })
-    .finalMessage();
-  const got = final.content[0]?.type === 'text' ? final.content[0].text : '';
-  if (got !== text || final.content.length !== 1)
-    throw new Error(`${scenario}: recovered text differs (drop at event ${event} + ${bytes} B)`);
-  const report = reports[0];
-  if (report?.outcome !== 'recovered' || report.attempts.length !== 2)
-    throw new Error(`${scenario}: expected one recovery, got ${report?.outcome}`);
-  if ([marks.fail, marks.headers, marks.event, marks.content, marks.down].some(Number.isNaN))
-    throw new Error(`${scenario}: a clock did not fire`);
-
-  // The mock's own time to first byte, now: a fresh request, and the continuation replayed.
-  const sent = mock.requests.find((r) => r.runId === run && r.attempt === 2);
-  if (sent === undefined) throw new Error(`${scenario}: the mock has no record of attempt 2`);
-  const freshTtfb = await mockFirstByte(
-    mock,
-    scenario,
-    `${run}-fresh`,
-    JSON.stringify({ ...params(model), stream: true }),
-  );
-  const replayTtfb = await mockFirstByte(
-    mock,
-    scenario,
-    `${run}-replay`,
-    JSON.stringify(sent.body),
-  );
-  return {
-    total: marks.down - marks.fail,
-    toHeaders: marks.headers - marks.fail,
-    toEvent: marks.event - marks.fail,
-    toContent: marks.content - marks.fail,
-    freshTtfb,
-    replayTtfb,
-    strategy: report.strategies.join(','),
-  };
-}
-
-/** Runs `fn` with the SDK's per-request "model is deprecated" console warning filtered out. */
-async function withoutDeprecationWarnings<T>(fn: () => Promise<T>): Promise<T> {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].includes('is deprecated and will reach')) return;
-    warn(...args);
-  };
-  try {
-    return await fn();
-  } finally {
-    console.warn = warn;
-  }
-}
-
-async function recovery(mock: MockServer, fixtures: Fixtures, seed: number): Promise<void> {
-  const forms = [
-    { label: `${OPUS} (continuation turn)`, scenario: RECOVER_OPUS, model: OPUS },
-    { label: `${SONNET} (prefill)`, scenario: RECOVER_SONNET, model: SONNET },
-  ].map((f) => {
-    const marks: Marks = {
-      fail: Number.NaN,
-      headers: Number.NaN,
-      event: Number.NaN,
-      content: Number.NaN,
-      down: Number.NaN,
-    };
-    const reports: RecoveryReport[] = [];
-    return {
-      ...f,
-      text: fixtures.texts.get(f.scenario)!,
-      marks,
-      reports,
-      client: recoveryClient(mock, marks, reports),
-      samples: [] as RecoverySample[],
-    };
-  });
-  const rng = makeRng(seed ^ 0xd20b);
-  for (let i = 0; i < RECOVERY_WARMUP + RECOVERIES; i++) {
-    // Alternate which form goes first, so drift affects both alike.
-    for (const form of i % 2 === 0 ? forms : [...forms].reverse()) {
-      const run = `recover-${seed}-${form.scenario}-${i}`;
-      const sample = await recoverOnce(mock, form.client, form.marks, form.reports, form, rng, run);
-      if (i >= RECOVERY_WARMUP) form.samples.push(sample);
-    }
-    // The request log keeps every body: forget it as we go.
-    mock.reset();
-  }
-  console.log(
-    `\nrecovery: ${RECOVERIES} drops per form (random text_delta, random bytes into it), ` +
-      `${int(RECOVERY_DELTAS)}-delta text; ms after the failure (socket close seen by the engine); p50 / p99`,
-  );
-  const pq = (s: RecoverySample[], pick: (x: RecoverySample) => number) => {
-    const v = s.map(pick);
-    return `${fmt(median(v), 2)} / ${fmt(quantile(v, 0.99), 2)}`;
-  };
-  table(
-    [
-      'form [strategy]',
-      'resumed headers',
-      '1st event in',
-      '1st content in',
-      '1st content out',
-      'mock TTFB fresh',
-      'mock TTFB same req',
-      'out - same req',
-    ],
-    forms.map((f) => [
-      `${f.label} [${[...new Set(f.samples.map((x) => x.strategy))].join('/')}]`,
-      pq(f.samples, (x) => x.toHeaders),
-      pq(f.samples, (x) => x.toEvent),
-      pq(f.samples, (x) => x.toContent),
-      pq(f.samples, (x) => x.total),
-      pq(f.samples, (x) => x.freshTtfb),
-      pq(f.samples, (x) => x.replayTtfb),
-      pq(f.samples, (x) => x.total - x.replayTtfb),
-    ]),
-  );
-  for (const f of forms) {
-    const totals = f.samples.map((x) => x.total);
-    const fresh = median(f.samples.map((x) => x.freshTtfb));
-    const added = f.samples.map((x) => x.total - x.replayTtfb);
-    console.log(
-      `${f.label}: recovery p50 ${fmt(median(totals), 2)} ms, p99 ${fmt(quantile(totals, 0.99), 2)} ms; ` +
-        `minus the mock's fresh first byte (p50 ${fmt(fresh, 2)} ms): p50 ${fmt(median(totals) - fresh, 2)} ms; ` +
-        `minus the same request's first byte: p50 ${fmt(median(added), 2)} ms, p99 ${fmt(quantile(added, 0.99), 2)} ms`,
-    );
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 // One dispatcher for every contender (fetch reads undici's global dispatcher too). Idle
 // keep-alive sockets are dropped after 1 s, well inside the mock's 5 s: with the default
@@ -929,7 +447,7 @@ const SECTIONS = new Set(
 const seed = Number(
   process.env.RESUME_BENCH_SEED ?? (Date.now() ^ Math.floor(Math.random() * 2 ** 31)) >>> 0,
 );
-const fixtures = makeFixtures(seed);
+const fixtures = makeFixtures(seed, DELTAS);
 const mock = await startMock({ scenarios: fixtures.scenarios });
 const load = () =>
   loadavg()
