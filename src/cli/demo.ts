@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { analyzeBytes } from '../diagnose/index.js';
 import { lifelineMiddleware } from '../integrations/index.js';
 import { loadScenarios, startMock } from '../mock/index.js';
 import type { RecoveryReport } from '../resume/index.js';
@@ -59,11 +60,31 @@ export async function runDemo(
     write('');
 
     write(pc.bold('1. The plain @anthropic-ai/sdk'));
+    // Keep a copy of the bytes the plain client received, as `curl -sN > capture.sse` would.
+    const captured: Uint8Array[] = [];
     const plain = new Anthropic({
       apiKey: 'demo-key',
       baseURL: mock.url,
       maxRetries: 2,
       defaultHeaders: { 'x-mock-run': 'demo-plain' },
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (response.body === null) return response;
+        const [mine, theirs] = response.body.tee();
+        void (async () => {
+          const reader = mine.getReader();
+          try {
+            for (;;) {
+              const { done, value } = await reader.read();
+              if (done) break;
+              captured.push(value);
+            }
+          } catch {
+            // the same failure the client sees
+          }
+        })();
+        return new Response(theirs, response);
+      },
     });
     const plainStream = plain.beta.messages.stream(params);
     let blocks = 0;
@@ -78,6 +99,10 @@ export async function runDemo(
         `   ${pc.red('failed')} after ${blocks} complete content blocks; the turn and its tokens are lost:`,
       );
       write(`     ${describeError(err)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the copy see the end too
+      write(
+        `   lifeline analyze on the captured bytes: ${analyzeBytes(Buffer.concat(captured)).summary}`,
+      );
     }
     write('');
 
