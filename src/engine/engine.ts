@@ -454,7 +454,9 @@ export async function runStream(
           }
           if (result === 'continue') {
             if (firstOutput && out.length > 0) {
-              firstOutput = false;
+              // Until the first content delta is out, every output goes at once: the held text
+              // block start and first text would otherwise wait for the rest of the chunk.
+              if (type === 'content_block_delta') firstOutput = false;
               yield concat(out.splice(0));
             }
             continue;

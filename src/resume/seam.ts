@@ -17,11 +17,6 @@ export interface SeamTrim {
 const WS = /\s/;
 const MAX_SEAM_WINDOW = 2_000;
 
-function wordCount(s: string): number {
-  const words = s.trim().split(/\s+/);
-  return words[0] === '' ? 0 : words.length;
-}
-
 /**
  * Suffixes of `previous` that a continuation may restate: each starts at a word boundary and
  * spans at least `minWords` words, longest first. The whole of `previous` is always a candidate
@@ -31,14 +26,22 @@ function wordCount(s: string): number {
 export function restatementCandidates(previous: string, minWords: number): string[] {
   const window = previous.slice(-MAX_SEAM_WINDOW);
   const offset = previous.length - window.length;
+  // wordsFrom[i]: words in previous.slice(offset + i), counted in one backward pass, so the
+  // candidate scan stays linear in the window (counting per suffix was quadratic).
+  const wordsFrom = new Int32Array(window.length + 1);
+  for (let i = window.length - 1; i >= 0; i--) {
+    const at = offset + i;
+    const startsWord =
+      !WS.test(previous[at] ?? '') && (at === 0 || WS.test(previous[at - 1] ?? ''));
+    wordsFrom[i] = (wordsFrom[i + 1] ?? 0) + (startsWord ? 1 : 0);
+  }
   const out: string[] = [];
   for (let i = 0; i < window.length; i++) {
     const at = offset + i;
     if (WS.test(previous[at] ?? '')) continue; // a restatement starts with a word
     if (at > 0 && !WS.test(previous[at - 1] ?? '')) continue; // ... at a word boundary
-    const suffix = previous.slice(at);
-    if (at > 0 && wordCount(suffix) < minWords) break; // shorter suffixes have fewer words
-    out.push(suffix);
+    if (at > 0 && (wordsFrom[i] ?? 0) < minWords) break; // shorter suffixes have fewer words
+    out.push(previous.slice(at));
   }
   return out;
 }
