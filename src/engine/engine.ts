@@ -252,6 +252,13 @@ export async function runStream(
     const controller = new AbortController();
     const onUserAbort = () => controller.abort(userSignal?.reason);
     userSignal?.addEventListener('abort', onUserAbort, { once: true });
+    // The attempt's controller is aborted when the attempt ends, however it ends: that is when
+    // the caller's signal stops needing to reach it (no listener piles up across attempts).
+    controller.signal.addEventListener(
+      'abort',
+      () => userSignal?.removeEventListener('abort', onUserAbort),
+      { once: true },
+    );
     const record: AttemptRecord = {
       attempt: report.attempts.length + 1,
       strategy,
@@ -340,6 +347,7 @@ export async function runStream(
         };
       }
       failure = await statusFailure(response);
+      opened.controller.abort();
       opened.record.failure = { kind: failure.kind, message: failure.message };
       noteFailure(opened.record.attempt, failure);
     }
@@ -611,6 +619,7 @@ export async function runStream(
               break;
             }
             attemptFailure = await statusFailure(response);
+            opened.controller.abort();
             opened.record.failure = { kind: attemptFailure.kind, message: attemptFailure.message };
             noteFailure(opened.record.attempt, attemptFailure);
             if (!isRetryableStatus(response.status)) {

@@ -3,9 +3,10 @@
  * honoured), non-retryable errors passed through unchanged, prefill refusal learned at run time,
  * and the caller's abort respected.
  */
+import { getEventListeners } from 'node:events';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lifelineMiddleware } from '../../src/integrations/index.js';
+import { lifelineFetch, lifelineMiddleware } from '../../src/integrations/index.js';
 import { type MockServer, parseScenario, startMock } from '../../src/mock/index.js';
 import { ModelTable, type RecoveryReport } from '../../src/resume/index.js';
 import { plainLongText } from '../fixtures/streams.js';
@@ -125,5 +126,27 @@ describe('engine policy', () => {
     await expect(stream.finalMessage()).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 300));
     expect(mock.requests.filter((r) => r.runId === run)).toHaveLength(1);
+  });
+
+  it('leaves no listener on the caller signal once the attempts are over', async () => {
+    const caller = new AbortController();
+    const response = await lifelineFetch({ logger: false, policy: { baseDelayMs: 1 } })(
+      `${mock.url}/v1/messages`,
+      {
+        method: 'POST',
+        signal: caller.signal,
+        headers: {
+          'content-type': 'application/json',
+          ...headers('plain', {
+            '1': { kind: 'drop', afterEvents: 20 },
+            '2': { kind: 'drop', afterEvents: 10 },
+          }),
+        },
+        body: JSON.stringify({ ...params(), stream: true }),
+      },
+    );
+    const text = await response.text();
+    expect(text).toContain('event: message_stop');
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
   });
 });
