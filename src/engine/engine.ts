@@ -20,91 +20,28 @@ import {
   isPrefillRefusal,
   isRetryableStatus,
   type MessageRequestBody,
-  type ModelTable,
   type PushResult,
   planContinuation,
   type RecoveryReport,
   type RetryPolicy,
   retryAfterMs,
   Splicer,
-  type SplicerOptions,
   StreamInterruptedError,
   sleep,
 } from '../resume/index.js';
 import { encodeComment, type SseFrame, SseFramer } from '../sse/index.js';
+import { concat, isEventStream, iterable, readText } from './body.js';
 import { parseEventData, simpleDataText } from './event-data.js';
+import type { EngineOptions, EngineResult, Send, UpstreamResponse } from './types.js';
 
-/** One attempt's request, as the engine hands it to `send`. */
-export interface SendRequest {
-  body: MessageRequestBody;
-  /** 1-based attempt number. */
-  attempt: number;
-  /** Aborted on stall, on client abort, and when the engine is done with the attempt. */
-  signal: AbortSignal;
-}
-
-/** What `send` returns: the upstream response, body not yet read. */
-export interface UpstreamResponse {
-  status: number;
-  headers: Headers;
-  body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null;
-}
-
-export type Send = (request: SendRequest) => Promise<UpstreamResponse>;
-
-export interface EngineOptions extends SplicerOptions {
-  policy?: Partial<RetryPolicy>;
-  /** No byte for this long is a stall (default 90 s). */
-  stallTimeoutMs?: number;
-  models?: ModelTable;
-  /** The user message of a continuation turn. */
-  instruction?: string;
-  /** While recovering, send an SSE comment downstream this often (default 5 s; 0 disables). */
-  keepAliveMs?: number;
-  /** Called once per request with the report (also for clean requests). */
-  onReport?: (report: RecoveryReport) => void;
-  /** The caller's abort signal: respected at every await. */
-  signal?: AbortSignal | undefined;
-  /** Largest SSE event accepted from upstream, bytes (default 64 MiB). */
-  maxEventSize?: number;
-  /** Records the request's attempts, events and failures (see src/engine/trace.ts). */
-  trace?: TraceSink | undefined;
-}
-
-/**
- * Receives what happens to one request, as it happens (trace recording, diagnostics). Every
- * call is synchronous and must not throw; `data` is the parsed event, to be redacted or
- * summarised by the sink (it may hold user content).
- */
-export interface TraceSink {
-  attempt(info: {
-    attempt: number;
-    strategy: string;
-    t: number;
-    status?: number | undefined;
-  }): void;
-  event(info: {
-    attempt: number;
-    t: number;
-    type: string;
-    bytes: number;
-    data: Record<string, unknown>;
-  }): void;
-  failure(info: { attempt: number; t: number; kind: string; message: string }): void;
-  end(report: RecoveryReport): void;
-}
-
-export type EngineResult =
-  /** Not a stream we can protect (non-retryable status, non-SSE body): pass it through as is. */
-  | { kind: 'passthrough'; response: UpstreamResponse; report: RecoveryReport }
-  /** The spliced stream. `report` settles when the body has been read to its end. */
-  | {
-      kind: 'stream';
-      status: number;
-      headers: Headers;
-      body: AsyncIterable<Uint8Array>;
-      report: Promise<RecoveryReport>;
-    };
+export type {
+  EngineOptions,
+  EngineResult,
+  Send,
+  SendRequest,
+  TraceSink,
+  UpstreamResponse,
+} from './types.js';
 
 /**
  * The reason an attempt's controller is aborted with once the engine is done with it. One
@@ -118,61 +55,6 @@ class StallError extends Error {
     super(`no data from upstream for ${ms} ms`);
     this.name = 'StallError';
   }
-}
-
-function isEventStream(headers: Headers): boolean {
-  return (headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
-}
-
-/** The body as an async iterable, without a wrapping generator when it already is one. */
-function iterable(body: UpstreamResponse['body']): AsyncIterable<Uint8Array> {
-  if (body !== null && Symbol.asyncIterator in body) return body as AsyncIterable<Uint8Array>;
-  return iterate(body);
-}
-
-async function* iterate(body: UpstreamResponse['body']): AsyncGenerator<Uint8Array> {
-  if (body === null) return;
-  if (Symbol.asyncIterator in body) {
-    yield* body as AsyncIterable<Uint8Array>;
-    return;
-  }
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-async function readText(body: UpstreamResponse['body'], limit = 64 * 1024): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    for await (const chunk of iterate(body)) {
-      text += decoder.decode(chunk, { stream: true });
-      if (text.length > limit) break;
-    }
-  } catch {
-    // partial error bodies are still worth showing
-  }
-  return text.slice(0, limit);
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0] as Uint8Array;
-  let size = 0;
-  for (const c of chunks) size += c.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** Observers must never break the stream they observe. */
