@@ -26,7 +26,11 @@ import type {
 import { blockCategory, isClientToolUse } from '../protocol/index.js';
 import { isRetryableErrorType } from './failure.js';
 import type { Strategy } from './planner.js';
+import { assemble, sameBlock } from './regenerated.js';
 import { joinAtSeam, restatementCandidates } from './seam.js';
+import { encodeEventBytes, textDeltaBytes } from './wire.js';
+
+export { encodeEventBytes } from './wire.js';
 
 export interface UpstreamEvent {
   /** The event type (`message_start`, ...), from the SSE `event:` field or the data's `type`. */
@@ -133,47 +137,12 @@ export class SpliceProtocolError extends Error {
 }
 const WS_TAIL = /\s+$/;
 
-export function encodeEventBytes(type: string, data: unknown): Uint8Array {
-  return encoder.encode(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
-}
-
-/**
- * `encodeEventBytes` of a text delta, byte for byte, without stringifying the object: a
- * quarter of the deltas of a typical stream are re-encoded (held trailing whitespace moves).
- */
-function textDeltaBytes(index: number, text: string): Uint8Array {
-  return encoder.encode(
-    `event: content_block_delta\ndata: {"type":"content_block_delta","index":${index},"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`,
-  );
-}
-
 function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 function emptyUsage(): Usage {
   return { input: 0, output: 0, cacheCreation: 0, cacheRead: 0 };
-}
-
-/** Whether a regenerated block repeats one already sent (same kind, name and input; ids differ). */
-function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
-  const x = a as unknown as Json;
-  const y = b as unknown as Json;
-  if (x.type !== y.type) return false;
-  if ('input' in x || 'input' in y) {
-    return x.name === y.name && JSON.stringify(x.input) === JSON.stringify(y.input);
-  }
-  const { id: _a, tool_use_id: _b, ...restX } = x;
-  const { id: _c, tool_use_id: _d, ...restY } = y;
-  return JSON.stringify(restX) === JSON.stringify(restY);
-}
-
-/** Assembles a held block's events into the block (tool input parsed). */
-function assemble(events: UpstreamEvent[]): ContentBlock | undefined {
-  const acc = new MessageAccumulator();
-  acc.push({ type: 'message_start', message: { content: [] } } as unknown as StreamEvent);
-  for (const ev of events) acc.push({ ...ev.data, type: ev.type } as StreamEvent);
-  return acc.snapshot().blocks[0];
 }
 
 export class Splicer {
