@@ -5,7 +5,7 @@
  * Each scenario's fresh response is rendered and encoded once, at start; a request then only
  * writes Buffers, so the mock keeps up with hundreds of concurrent streams in benchmarks.
  */
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ContentBlock, StreamMessage } from '../protocol/index.js';
@@ -138,6 +138,8 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
   const requests: MockRequestRecord[] = [];
   const runs = new Map<string, RunState>();
   const shutdown = new AbortController();
+  // Every stalled stream waits on this one signal: hundreds of listeners are expected, not a leak.
+  setMaxListeners(0, shutdown.signal);
   let seq = 0;
 
   const modelIds = [...new Set(scenarios.map((s) => s.message.model))].sort();
