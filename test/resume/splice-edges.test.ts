@@ -102,3 +102,55 @@ describe('unknown types pass through untouched', () => {
     ]);
   });
 });
+
+describe('thinking hold-back', () => {
+  const start = {
+    message: {
+      id: 'msg_1',
+      type: 'message',
+      role: 'assistant',
+      model: 'm',
+      content: [],
+      usage: { input_tokens: 1, output_tokens: 1 },
+    },
+  };
+  const thinkingEvents: Array<[string, Record<string, unknown>]> = [
+    ['message_start', start],
+    [
+      'content_block_start',
+      { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+    ],
+    [
+      'content_block_delta',
+      { index: 0, delta: { type: 'thinking_delta', thinking: 'Let me think' } },
+    ],
+  ];
+
+  it('holds unsigned thinking by default, then sends it once signed', () => {
+    const splicer = new Splicer();
+    expect(events(splicer, thinkingEvents)).toHaveLength(1); // message_start only
+    const signed = events(splicer, [
+      ['content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } }],
+    ]);
+    expect(signed.map((e) => e.split(':')[0])).toEqual([
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+    ]);
+  });
+
+  it('a drop inside held thinking is resumable: nothing of it reached the client', () => {
+    const splicer = new Splicer();
+    events(splicer, thinkingEvents);
+    const discarded = splicer.failAttempt([]);
+    expect(discarded.openBlock?.type).toBe('thinking');
+    expect(splicer.unrecoverable).toBeUndefined();
+  });
+
+  it('with thinking: "stream", a drop inside unsigned thinking cannot be continued', () => {
+    const splicer = new Splicer({ thinking: 'stream' });
+    expect(events(splicer, thinkingEvents)).toHaveLength(3); // streamed live
+    splicer.failAttempt([]);
+    expect(splicer.unrecoverable).toMatch(/thinking/);
+  });
+});
