@@ -203,3 +203,20 @@ export function nextNonAscii(bytes: Uint8Array, from: number): number {
   }
   return end;
 }
+
+export const BOM_0 = 0xef;
+export const BOM_1 = 0xbb;
+export const BOM_2 = 0xbf;
+
+/**
+ * Bytes of the UTF-8 BOM (EF BB BF) at `start` of the latin1 text of a line ending at `end`:
+ * 3 when there is one, else 0. The spec strips it once, at the start of the stream.
+ */
+export function bomLength(text: string, start: number, end: number): number {
+  return end - start >= 3 &&
+    text.charCodeAt(start) === BOM_0 &&
+    text.charCodeAt(start + 1) === BOM_1 &&
+    text.charCodeAt(start + 2) === BOM_2
+    ? 3
+    : 0;
+}

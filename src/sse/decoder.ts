@@ -26,7 +26,16 @@
  * - Event size is counted in bytes, exactly: from byte offsets, or on the dense path from the
  *   region's byte length (see `#parseDecoded`).
  */
-import { type ByteView, CR, decodeUtf8, joinBytes, LF, nextNonAscii, viewOf } from './bytes.js';
+import {
+  type ByteView,
+  bomLength,
+  CR,
+  decodeUtf8,
+  joinBytes,
+  LF,
+  nextNonAscii,
+  viewOf,
+} from './bytes.js';
 import { stopped } from './errors.js';
 import { EventInterpreter, isDataField, valueStart } from './interpret.js';
 import type { SseEvent } from './types.js';
@@ -46,10 +55,7 @@ export interface SseDecoderOptions {
   onRetry?: (milliseconds: number) => void;
 }
 
-// The UTF-8 BOM (EF BB BF) as latin1 code units, and decoded (U+FEFF).
-const BOM_0 = 0xef;
-const BOM_1 = 0xbb;
-const BOM_2 = 0xbf;
+// The UTF-8 BOM decoded (U+FEFF); as bytes it is found by `bomLength`.
 const BOM_CHAR = 0xfeff;
 /** Chars enough to classify a line: "event:" or "retry:" plus a space and one more. */
 const HEAD = 8;
@@ -544,14 +550,7 @@ export class SseDecoder {
     this.#events.count(end - start);
     if (this.#atStreamStart) {
       this.#atStreamStart = false;
-      if (
-        end - start >= 3 &&
-        text.charCodeAt(start) === BOM_0 &&
-        text.charCodeAt(start + 1) === BOM_1 &&
-        text.charCodeAt(start + 2) === BOM_2
-      ) {
-        start += 3;
-      }
+      start += bomLength(text, start, end);
     }
     this.#events.lineHigh = this.#highFrom(start) < end;
     this.#events.line(text, start, end);

@@ -16,7 +16,20 @@
  * line, and frames cut as `subarray`s of the chunk (no copy). A frame that spans chunks keeps
  * its pieces (`chunks`) and joins them only when `raw` is read.
  */
-import { type ByteView, COLON, CR, decodeUtf8, joinBytes, LF, SPACE, viewOf } from './bytes.js';
+import {
+  BOM_0,
+  BOM_1,
+  BOM_2,
+  type ByteView,
+  bomLength,
+  COLON,
+  CR,
+  decodeUtf8,
+  joinBytes,
+  LF,
+  SPACE,
+  viewOf,
+} from './bytes.js';
 import { DEFAULT_MAX_EVENT_SIZE, SseDecoder } from './decoder.js';
 import { eventTooLarge, type SseError, stopped } from './errors.js';
 import type { SseEvent } from './types.js';
@@ -51,9 +64,6 @@ export interface SseFramerOptions {
   maxEventSize?: number;
 }
 
-const BOM_0 = 0xef;
-const BOM_1 = 0xbb;
-const BOM_2 = 0xbf;
 // "event" in bytes.
 const EVENT_NAME = [0x65, 0x76, 0x65, 0x6e, 0x74] as const;
 // Enough bytes to classify any line: a BOM (3) + "event:" (6) + one space.
@@ -291,14 +301,7 @@ export class SseFramer {
     this.#count(end - start);
     if (this.#firstLine) {
       this.#firstLine = false;
-      if (
-        end - start >= 3 &&
-        text.charCodeAt(start) === BOM_0 &&
-        text.charCodeAt(start + 1) === BOM_1 &&
-        text.charCodeAt(start + 2) === BOM_2
-      ) {
-        start += 3;
-      }
+      start += bomLength(text, start, end);
     }
     if (start === end) return true;
     const c0 = text.charCodeAt(start);
