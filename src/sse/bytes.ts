@@ -90,33 +90,6 @@ function utf8Long(bytes: Uint8Array, start: number, end: number, view: ByteView)
   return streamingUtf8Decoder.decode(bytes.subarray(start, end), STREAM);
 }
 
-class BufferView implements ByteView {
-  constructor(readonly bytes: NodeBuffer) {}
-  indexOf(byte: number, from: number): number {
-    return this.bytes.indexOf(byte, from);
-  }
-  indexOfWithin(byte: number, from: number, to: number): number {
-    const found = this.bytes.subarray(from, to).indexOf(byte);
-    return found === -1 ? -1 : from + found;
-  }
-  lastIndexOf(byte: number, from = this.bytes.length - 1): number {
-    // A negative start would count from the end.
-    return from < 0 ? -1 : this.bytes.lastIndexOf(byte, from);
-  }
-  latin1(start: number, end: number): string {
-    return this.bytes.latin1Slice(start, end);
-  }
-  utf8(start: number, end: number): string {
-    return this.bytes.utf8Slice(start, end);
-  }
-  utf8Long(start: number, end: number): string {
-    return utf8Long(this.bytes, start, end, this);
-  }
-  isAscii(): boolean | undefined {
-    return nodeIsAscii?.(this.bytes);
-  }
-}
-
 class PlainView implements ByteView {
   constructor(readonly bytes: Uint8Array) {}
   indexOf(byte: number, from: number): number {
@@ -141,6 +114,22 @@ class PlainView implements ByteView {
   }
   isAscii(): boolean | undefined {
     return undefined;
+  }
+}
+
+/** Node's Buffer: the same searches, with its faster latin1/utf8 slicing and ASCII check. */
+class BufferView extends PlainView {
+  constructor(override readonly bytes: NodeBuffer) {
+    super(bytes);
+  }
+  override latin1(start: number, end: number): string {
+    return this.bytes.latin1Slice(start, end);
+  }
+  override utf8(start: number, end: number): string {
+    return this.bytes.utf8Slice(start, end);
+  }
+  override isAscii(): boolean | undefined {
+    return nodeIsAscii?.(this.bytes);
   }
 }
 
