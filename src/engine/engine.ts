@@ -92,6 +92,7 @@ export async function runStream(
     strategies: [],
     discardedBytes: 0,
     discardedBlocks: 0,
+    seams: [],
     addedLatencyMs: 0,
     extraInputTokens: 0,
     extraOutputTokens: 0,

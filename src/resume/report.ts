@@ -4,6 +4,49 @@
 import type { FailureKind } from './failure.js';
 import type { Strategy } from './planner.js';
 
+/** The rule that decided a seam (see src/resume/seam/ and the README's "How the seam works"). */
+export type SeamRule =
+  /** Nothing restated: the continuation was appended as written. */
+  | 'append'
+  /** A restatement of two or more whole words, from a word boundary. */
+  | 'words'
+  /** The last word (or the word cut mid-way) restated or restarted. */
+  | 'word'
+  /** A word restarted from inside a token (after a backtick, a dot, a bracket). */
+  | 'fragment'
+  /** Lines restated from a line start (list items, headings, table rows, code). */
+  | 'line'
+  /** Scripts without spaces (Chinese, Japanese, Thai): characters restated. */
+  | 'chars'
+  /** The whole partial text restated. */
+  | 'all';
+
+/** Something removed from a continuation before the restatement rule ran. */
+export type SeamRemoval = 'preamble' | 'fence';
+
+/** One join of a continuation turn's text to the text already delivered. */
+export interface SeamRecord {
+  /** The attempt whose text was joined (2 for the first resume). */
+  attempt: number;
+  /** Downstream content block index the text was joined into. */
+  blockIndex: number;
+  /** Characters of that block's text delivered before the seam: the joined text starts here. */
+  offset: number;
+  /** Characters removed from the start of the continuation (preamble, fence, restatement). */
+  trimmed: number;
+  rule: SeamRule;
+  removed: SeamRemoval[];
+  /** Whitespace at the seam: the held whitespace put back, the continuation's own, or none. */
+  whitespace: 'held' | 'continuation' | 'none';
+  /**
+   * How sure the rule is: `high` (a coincidence is implausible), `medium` (a short restatement,
+   * e.g. one word of 3+ letters), `low` (one or two characters, a join after a preamble).
+   */
+  confidence: 'high' | 'medium' | 'low';
+  /** Only when content capture is on (trace content): the text around the seam. */
+  excerpt?: { before: string; removed: string; after: string } | undefined;
+}
+
 export interface AttemptRecord {
   /** 1-based. */
   attempt: number;
@@ -38,6 +81,8 @@ export interface RecoveryReport {
   extraInputTokens: number;
   /** Output tokens reported by failed attempts (a lower bound: a dropped attempt's final count is never sent). */
   extraOutputTokens: number;
+  /** Every join of a continuation turn's text to delivered text, in order. */
+  seams: SeamRecord[];
   /** The code-execution container kept across attempts. */
   containerId?: string | undefined;
   totalMs: number;
