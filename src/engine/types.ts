@@ -35,6 +35,11 @@ export interface EngineOptions extends SplicerOptions {
   models?: ModelTable;
   /** The user message of a continuation turn. */
   instruction?: string;
+  /**
+   * Characters of the partial text's end quoted in the continuation turn's instruction, so the
+   * model knows exactly where it stopped (default 100; 0 quotes nothing).
+   */
+  instructionTail?: number;
   /** While recovering, send an SSE comment downstream this often (default 5 s; 0 disables). */
   keepAliveMs?: number;
   /** Called once per request with the report (also for clean requests). */

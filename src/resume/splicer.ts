@@ -46,6 +46,12 @@ export interface SplicerOptions {
   thinking?: 'hold' | 'stream';
   /** Minimum words of a restatement the seam rule trims (default 2). */
   seamMinWords?: number;
+  /**
+   * `auto` (default): the seam rules of src/resume/seam/ remove what a continuation turn
+   * restates. `append`: a continuation's text is appended as written (a deliberately naive seam,
+   * for audits that must show what the rules prevent).
+   */
+  seam?: 'auto' | 'append';
 }
 
 export type PushResult =
@@ -165,6 +171,7 @@ export class Splicer {
     this.#options = {
       thinking: options.thinking ?? 'hold',
       seamMinWords: options.seamMinWords ?? 2,
+      seam: options.seam ?? 'auto',
     };
     this.#attempt = this.#newAttempt('first', []);
   }
