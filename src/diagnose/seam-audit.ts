@@ -12,11 +12,16 @@
  *       (runs of letters/digits) or at least 4 characters of a script written without spaces
  *       (Han, Hiragana, Katakana, Thai, Lao, Khmer, Myanmar);
  *   (b) near: the last 3 words before the seam, as written (the last one may be a word cut
- *       mid-way), appear within the first `NEAR_WINDOW` characters after it (a restatement
- *       after a preamble); for a script without spaces, its last 4 characters.
- *   Not flagged: one or two words repeated ("had had", "that that", "very very"), or 2-3
- *   characters of CJK ("まあまあ", "谢谢"): real text repeats that much. A 3-word phrase really
- *   repeated right after a seam ("step by step, step by step") is a false positive.
+ *       mid-way), at least `MIN_PHRASE` characters long, appear within the first `NEAR_WINDOW`
+ *       characters after it (a restatement after a preamble); for a script without spaces,
+ *       its last 4 characters;
+ *   (c) shingle: a run of 3 words (single-spaced, case kept) of at least `MIN_PHRASE`
+ *       characters in both the last and the first `NEAR_WINDOW` characters around the seam (a
+ *       restatement from further back: "...A B C D E" + "B C D F").
+ *   Not flagged: one or two words repeated ("had had", "that that", "very very"), 2-3
+ *   characters of CJK ("まあまあ", "谢谢"), common short phrases recurring within a sentence or
+ *   two ("one of the", "in the middle"): real text repeats that much. A longer phrase really
+ *   repeated right across a seam ("step by step, step by step") is a false positive.
  * - `glued`: a word glued across the seam: a letter on each side (scripts with spaces), and the
  *   word spanning the seam either
  *   (a) has an adjacent repeated chunk of 3+ letters split by the seam: the part before ends
@@ -39,6 +44,8 @@
 export const DETECT_WINDOW = 200;
 /** How far after the seam a restated tail or a misplaced fence marker is looked for. */
 export const NEAR_WINDOW = 60;
+/** Characters a repeated 3-word phrase needs for rules (b) and (c) of `repeat`. */
+export const MIN_PHRASE = 16;
 /** Characters shown on each side of a seam. */
 export const SHOW_WINDOW = 60;
 
@@ -103,6 +110,17 @@ function quote(text: string): string {
   return `"${escapeVisible(text)}"`;
 }
 
+/** Each run of 3 whitespace-separated words, single-spaced (an end cut mid-word included). */
+function shingles(text: string): string[] {
+  const tokens = text.split(/\s+/u).filter((t) => t !== '');
+  const out: string[] = [];
+  for (let i = 0; i + 3 <= tokens.length; i++) {
+    const phrase = tokens.slice(i, i + 3);
+    if (phrase.every((t) => words(t) > 0)) out.push(phrase.join(' '));
+  }
+  return out;
+}
+
 /** Whether a repeated span is long enough that a coincidence is implausible. */
 function significant(span: string): boolean {
   return words(span) >= 3 || spacelessCount(span) >= 4;
@@ -124,12 +142,20 @@ export function detectRepeat(before: string, after: string): SeamFlag | undefine
   const starts = [...left.matchAll(WORD)].map((m) => m.index);
   if (starts.length >= 3) {
     const tail = left.slice(starts[starts.length - 3]);
-    if (words(tail) >= 3 && near.includes(tail)) {
+    if (tail.length >= MIN_PHRASE && words(tail) >= 3 && near.includes(tail)) {
       return {
         kind: 'repeat',
         detail: `the last words before the seam, ${quote(tail)}, again ${near.indexOf(tail)} chars after it`,
       };
     }
+  }
+  // (c) shingle: 3 words on both sides, near the seam.
+  const theirs = new Set(shingles(near));
+  const shared = shingles(left.slice(-NEAR_WINDOW)).find(
+    (phrase) => phrase.length >= MIN_PHRASE && theirs.has(phrase),
+  );
+  if (shared !== undefined) {
+    return { kind: 'repeat', detail: `${quote(shared)} both before and after the seam` };
   }
   const chars = Array.from(left);
   const last4 = chars.slice(-4).join('');

@@ -124,6 +124,14 @@ export function auditSeams(input: SeamAuditInput): SeamAudit[] {
       if (seam.offset > text.length) note = `the block has only ${text.length} chars`;
       left = text.slice(0, seam.offset);
       right = text.slice(seam.offset);
+      if (right === '') {
+        // Nothing joined into this block: the continuation's text opened a later one.
+        right =
+          input.content
+            .slice(seam.blockIndex + 1)
+            .map(textOf)
+            .find((t) => t !== undefined) ?? '';
+      }
     } else {
       // A new block after a closed one: the previous text block is the left side.
       left = '';
