@@ -261,6 +261,7 @@ Seam audit (--cut):
             not in code).
     fence   a code fence marker not at a line start just after the seam ("re‖\`\`\`python"),
             or an odd number of fence lines where the uncut text has an even one.
+    space   two or more spaces where the two sides meet, between words in prose.
   Exit 1 when a run fails or a seam is flagged; 0 otherwise; 2 on bad input.
 
 Examples:

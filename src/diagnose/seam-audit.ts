@@ -16,8 +16,9 @@
  *       characters after it (a restatement after a preamble); for a script without spaces,
  *       its last 4 characters;
  *   (c) shingle: a run of 3 words (single-spaced, case kept) of at least `MIN_PHRASE`
- *       characters in both the last and the first `NEAR_WINDOW` characters around the seam (a
- *       restatement from further back: "...A B C D E" + "B C D F").
+ *       characters in the last `NEAR_WINDOW` characters before the seam found again in the
+ *       first `NEAR_WINDOW` after it (a restatement from further back: "...A B C D E" +
+ *       " B C DF").
  *   Not flagged: one or two words repeated ("had had", "that that", "very very"), 2-3
  *   characters of CJK ("まあまあ", "谢谢"), common short phrases recurring within a sentence or
  *   two ("one of the", "in the middle"): real text repeats that much. A longer phrase really
@@ -38,6 +39,10 @@
  *   (b) the final text has an odd number of fence lines where the uncut text has an even one
  *       (the caller decides the reference; see `fenceParity`).
  *   Triple backticks used inline right after a seam are a false positive of (a).
+ * - `space`: a doubled space at the seam: the whitespace where the two sides meet is two or
+ *   more spaces (U+0020, no newline), between a word and a word, in prose. Not flagged after
+ *   a sentence end ("end.  Next", an old typing habit), in code (alignment) or as indentation
+ *   (nothing but whitespace before it on its line). A lost space cannot be told from the text.
  */
 
 /** Characters examined on each side of a seam. */
@@ -49,7 +54,7 @@ export const MIN_PHRASE = 16;
 /** Characters shown on each side of a seam. */
 export const SHOW_WINDOW = 60;
 
-export type SeamFlagKind = 'repeat' | 'glued' | 'fence';
+export type SeamFlagKind = 'repeat' | 'glued' | 'fence' | 'space';
 
 export interface SeamFlag {
   kind: SeamFlagKind;
@@ -149,10 +154,11 @@ export function detectRepeat(before: string, after: string): SeamFlag | undefine
       };
     }
   }
-  // (c) shingle: 3 words on both sides, near the seam.
-  const theirs = new Set(shingles(near));
+  // (c) shingle: 3 words before the seam found again after it, near it (as a substring: a
+  // restated phrase may be glued to what follows it).
+  const nearSpaced = near.replace(/\s+/gu, ' ');
   const shared = shingles(left.slice(-NEAR_WINDOW)).find(
-    (phrase) => phrase.length >= MIN_PHRASE && theirs.has(phrase),
+    (phrase) => phrase.length >= MIN_PHRASE && nearSpaced.includes(phrase),
   );
   if (shared !== undefined) {
     return { kind: 'repeat', detail: `${quote(shared)} both before and after the seam` };
@@ -265,11 +271,30 @@ export function fenceParity(
   };
 }
 
-/** Every seam-local flag for one seam: repeat, glued, fence (a). */
+/** `space`: see the module comment. `code`: the seam is inside code (default: judged from `before`). */
+export function detectSpace(
+  before: string,
+  after: string,
+  code: boolean = inCode(before),
+): SeamFlag | undefined {
+  const l = before.match(/[ \t\r\n]*$/u)?.[0] ?? '';
+  const r = after.match(/^[ \t\r\n]*/u)?.[0] ?? '';
+  const ws = l + r;
+  if (code || !/^ {2,}$/.test(ws)) return undefined;
+  const head = before.slice(0, before.length - l.length);
+  const line = head.slice(head.lastIndexOf('\n') + 1);
+  if (line.trim() === '' || /[.!?:]$/u.test(line) || after.length === r.length) return undefined;
+  const shown = `${tailChars(head, 12)}${ws}${headChars(after.slice(r.length), 12)}`;
+  return { kind: 'space', detail: `${ws.length} spaces where the sides meet: ${quote(shown)}` };
+}
+
+/** Every seam-local flag for one seam: repeat, glued, fence (a), space. */
 export function seamFlags(before: string, after: string): SeamFlag[] {
+  const code = inCode(before);
   return [
     detectRepeat(before, after),
-    detectGlued(before, after),
+    detectGlued(before, after, code),
     detectFence(before, after),
+    detectSpace(before, after, code),
   ].filter((f): f is SeamFlag => f !== undefined);
 }

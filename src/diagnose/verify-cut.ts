@@ -204,7 +204,7 @@ async function* cutAtEvent(
 ): AsyncGenerator<Uint8Array> {
   const framer = new SseFramer();
   const tracker = new StreamTracker();
-  let passed = false; // the n-th event was message_stop: nothing left to cut
+  let passed = false; // message_stop came at or before event n: nothing to cut
   for (;;) {
     let chunk: ReadableStreamReadResult<Uint8Array>;
     try {
@@ -227,11 +227,19 @@ async function* cutAtEvent(
       const event = eventOf(frame);
       if (event === undefined) continue;
       const type = tracker.push(event);
-      if (tracker.events !== n || passed) continue;
-      if (type === 'message_stop') {
+      if (passed) continue;
+      if (type === 'message_stop' && tracker.events <= n) {
+        // Reported now: the engine stops reading at message_stop.
         passed = true;
+        report({
+          cut: false,
+          where: 'not-reached',
+          events: tracker.events,
+          note: `the stream had ${tracker.events} events, so there was nothing to cut after event ${n}`,
+        });
         continue;
       }
+      if (tracker.events !== n) continue;
       yield join(out);
       report({ cut: true, event: n, ...tracker.position() });
       await cancelQuietly(reader);
@@ -241,12 +249,14 @@ async function* cutAtEvent(
   }
   const { rest } = framer.end();
   if (rest.length > 0) yield rest;
-  report({
-    cut: false,
-    where: 'not-reached',
-    events: tracker.events,
-    note: `the stream had ${tracker.events} events, so there was nothing to cut after event ${n}`,
-  });
+  if (!passed) {
+    report({
+      cut: false,
+      where: 'not-reached',
+      events: tracker.events,
+      note: `the stream ended after ${tracker.events} events, without message_stop, before the cut`,
+    });
+  }
 }
 
 /** The seeded choice for one run: a number in [0, 1). */

@@ -124,9 +124,10 @@ export function auditSeams(input: SeamAuditInput): SeamAudit[] {
       if (seam.offset > text.length) note = `the block has only ${text.length} chars`;
       left = text.slice(0, seam.offset);
       right = text.slice(seam.offset);
-      if (right === '') {
-        // Nothing joined into this block: the continuation's text opened a later one.
-        right =
+      if (right.trim() === '') {
+        // Nothing but held whitespace joined into this block: the continuation's text opened a
+        // later one, which is what the reader sees next.
+        right +=
           input.content
             .slice(seam.blockIndex + 1)
             .map(textOf)

@@ -3,6 +3,7 @@ import {
   detectFence,
   detectGlued,
   detectRepeat,
+  detectSpace,
   escapeVisible,
   fenceLines,
   fenceParity,
@@ -160,6 +161,35 @@ describe('fence', () => {
     // No reference: even is assumed, unless the text may end inside code.
     expect(fenceParity(joined, undefined)?.kind).toBe('fence');
     expect(fenceParity(joined, undefined, true)).toBeUndefined();
+  });
+});
+
+describe('space', () => {
+  it.each([
+    [
+      'a held space put back before a continuation with its own',
+      'the first boundary ‖ boundary next',
+    ],
+    ['three spaces', 'a word‖   another'],
+  ])('flags %s', (_, joined) => {
+    expect(kinds(joined)).toContain('space');
+  });
+
+  it.each([
+    ['one space', 'a word ‖another'],
+    ['a paragraph break split by the seam', 'the end.\n‖\nNext'],
+    ['two spaces after a sentence end', 'the end.  ‖Next'],
+    ['indentation', 'def f():\n  ‖  return 1'],
+    ['alignment in code', '```\nx  ‖ = 1'],
+    ['a markdown line break', 'line one  ‖\nline two'],
+  ])('does not flag %s', (_, joined) => {
+    expect(kinds(joined)).not.toContain('space');
+  });
+
+  it('shows the spaces', () => {
+    expect(detectSpace('first boundary', '  boundary next')?.detail).toBe(
+      '2 spaces where the sides meet: "rst boundary  boundary nex"',
+    );
   });
 });
 
