@@ -42,7 +42,10 @@
  * - `space`: a doubled space at the seam: the whitespace where the two sides meet is two or
  *   more spaces (U+0020, no newline), between a word and a word, in prose. Not flagged after
  *   a sentence end ("end.  Next", an old typing habit), in code (alignment) or as indentation
- *   (nothing but whitespace before it on its line). A lost space cannot be told from the text.
+ *   (nothing but whitespace before it on its line). A lost space cannot be told from the text
+ *   alone; it can when the text on either side is known as sent (`detectLostSpace`): the text
+ *   delivered before a cut ended with whitespace, or a continuation appended as written began
+ *   with it, and the final text has a letter or digit on each side of the seam.
  */
 
 /** Characters examined on each side of a seam. */
@@ -286,6 +289,33 @@ export function detectSpace(
   if (line.trim() === '' || /[.!?:]$/u.test(line) || after.length === r.length) return undefined;
   const shown = `${tailChars(head, 12)}${ws}${headChars(after.slice(r.length), 12)}`;
   return { kind: 'space', detail: `${ws.length} spaces where the sides meet: ${quote(shown)}` };
+}
+
+/**
+ * `space`, lost: whitespace known to belong at the seam, the end of the text delivered before
+ * it (`delivered`) or the start of a continuation appended as written (`continuation`), is
+ * gone: the final text has a letter or digit right on each side ("token " + "would" ->
+ * "tokenwould").
+ */
+export function detectLostSpace(
+  before: string,
+  after: string,
+  known: { delivered?: string | undefined; continuation?: string | undefined },
+): SeamFlag | undefined {
+  const ends = known.delivered?.match(/\s+$/u)?.[0];
+  const starts = known.continuation?.match(/^\s+/u)?.[0];
+  if (ends === undefined && starts === undefined) return undefined;
+  const a = Array.from(before.slice(-2)).at(-1) ?? '';
+  const b = Array.from(after.slice(0, 2))[0] ?? '';
+  if (!/^[\p{L}\p{N}]$/u.test(a) || !/^[\p{L}\p{N}]$/u.test(b)) return undefined;
+  const which =
+    ends !== undefined
+      ? `the text before the seam ended with ${quote(ends)}`
+      : `the continuation began with ${quote(starts ?? '')}`;
+  return {
+    kind: 'space',
+    detail: `${which}; none is left where the sides meet: ${quote(`${tailChars(before, 12)}|${headChars(after, 12)}`)}`,
+  };
 }
 
 /** Every seam-local flag for one seam: repeat, glued, fence (a), space. */

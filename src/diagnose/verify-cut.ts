@@ -156,6 +156,14 @@ export class StreamTracker {
     };
   }
 
+  /** The first text block's text (a continuation's text as the model wrote it). */
+  firstText(): string | undefined {
+    const first = [...this.blocks.entries()]
+      .sort(([a], [b]) => a - b)
+      .find(([, b]) => b.type === 'text');
+    return first?.[1].text;
+  }
+
   /** The text blocks' text, in block order, joined by newlines. */
   text(): string {
     return [...this.blocks.entries()]
@@ -345,6 +353,23 @@ async function* cutAtRandom(
   throw cutError(event);
 }
 
+/** Passes a stream through unchanged, following its events. */
+async function* follow(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  tracker: StreamTracker,
+): AsyncGenerator<Uint8Array> {
+  const framer = new SseFramer();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    for (const frame of framer.push(value)) {
+      const event = eventOf(frame);
+      if (event !== undefined) tracker.push(event);
+    }
+    yield value;
+  }
+}
+
 function toStream(
   chunks: AsyncGenerator<Uint8Array>,
   upstream: ReadableStreamDefaultReader<Uint8Array>,
@@ -387,14 +412,27 @@ export function cuttingFetch(
   spec: CutSpec,
   run: number,
   report: (info: CutInfo) => void,
+  /** Each later attempt that streams, followed as the engine reads it (its text as the model wrote it). */
+  observe?: (attempt: number, tracker: StreamTracker) => void,
 ): FetchLike {
   let armed = true;
   let attempt = 0;
   return async (input, init) => {
     attempt++;
     const response = await base(input, init);
-    if (!armed || response.status !== 200 || response.body === null || !isEventStream(response)) {
+    if (response.status !== 200 || response.body === null || !isEventStream(response)) {
       return response;
+    }
+    if (!armed) {
+      if (observe === undefined) return response;
+      const tracker = new StreamTracker();
+      observe(attempt, tracker);
+      const reader = response.body.getReader();
+      return new Response(toStream(follow(reader, tracker), reader), {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
     }
     armed = false;
     const reader = response.body.getReader();

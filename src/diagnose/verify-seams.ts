@@ -11,6 +11,7 @@
 import type { SeamRecord } from '../resume/index.js';
 import {
   DETECT_WINDOW,
+  detectLostSpace,
   fenceParity,
   headChars,
   type SeamFlag,
@@ -60,6 +61,8 @@ export interface SeamAuditInput {
    * first attempt's for a random cut. The fence-parity check compares with it.
    */
   reference: string | undefined;
+  /** The first text of the attempt after the cut, as the model wrote it (before the seam). */
+  continuationText?: string | undefined;
 }
 
 function textOf(block: AuditBlock | undefined): string | undefined {
@@ -146,6 +149,18 @@ export function auditSeams(input: SeamAuditInput): SeamAudit[] {
       right = text;
     }
     const flags = seamFlags(left, right.slice(0, DETECT_WINDOW));
+    // The seam that joins the cut text: what was delivered before the cut is known.
+    const cut = input.cut;
+    if (cut?.cut === true && cut.partialText !== undefined && seam.attempt === cut.attempt + 1) {
+      // The continuation's own text counts only when it was appended as written: a trimmed
+      // restatement takes its leading whitespace with it.
+      const asWritten = seam.trimmed === 0 && seam.removed.length === 0;
+      const lost = detectLostSpace(left, right, {
+        delivered: cut.partialText,
+        continuation: asWritten ? input.continuationText : undefined,
+      });
+      if (lost !== undefined && !flags.some((f) => f.kind === 'space')) flags.push(lost);
+    }
     if (parity !== undefined && !flags.some((f) => f.kind === 'fence')) flags.push(parity);
     return {
       ...base,

@@ -22,7 +22,7 @@ import {
 } from '../resume/index.js';
 import { SseDecoder } from '../sse/index.js';
 import { comparable, firstDifference, normalizeContinuationThinking } from './verify-compare.js';
-import { type CutInfo, type CutSpec, cuttingFetch } from './verify-cut.js';
+import { type CutInfo, type CutSpec, cuttingFetch, type StreamTracker } from './verify-cut.js';
 import { auditSeams, type SeamAudit } from './verify-seams.js';
 
 export type { SeamFlag, SeamFlagKind } from './seam-audit.js';
@@ -347,6 +347,7 @@ async function runOnce(
 ): Promise<VerifyRun> {
   let report: RecoveryReport | undefined;
   let cut: CutInfo | undefined;
+  let continuation: StreamTracker | undefined;
   const base: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const fetchThrough = lifelineFetch({
     logger: false,
@@ -361,9 +362,17 @@ async function runOnce(
     fetch:
       options.cut === undefined
         ? base
-        : cuttingFetch(base, options.cut, run, (info) => {
-            cut = info;
-          }),
+        : cuttingFetch(
+            base,
+            options.cut,
+            run,
+            (info) => {
+              cut = info;
+            },
+            (attempt, tracker) => {
+              if (cut?.cut === true && attempt === cut.attempt + 1) continuation = tracker;
+            },
+          ),
   });
   const started = performance.now();
   let reason: string | undefined;
@@ -409,6 +418,7 @@ async function runOnce(
     attempts: result.attempts,
     cut,
     reference: prepared.reference ?? cut?.uncutText,
+    continuationText: continuation?.firstText(),
   });
   return {
     ...result,

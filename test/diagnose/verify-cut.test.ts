@@ -371,6 +371,28 @@ async function restatingUpstream(): Promise<{ server: Server; url: string }> {
 }
 
 describe('verify --cut flags a bad seam', () => {
+  it('the naive seam (--seam append) on a restating mock: the restatement is flagged, exit 1', async () => {
+    const args = ['verify', '--scenario', 'seam-restate', '--cut', 'random', '--seed', '2'];
+    const naive = await cli([...args, '--runs', '3', '--seam', 'append', '--json']);
+    expect(naive.code).toBe(1);
+    const result = parse(naive.out);
+    expect(result.audit).toMatchObject({ seam: 'append', cutRuns: 3, seams: 3, suspicious: 3 });
+    for (const run of result.runs) {
+      expect(run.pass).toBe(false); // the scenario's text has the words once
+      expect(run.seams![0]!.rule).toBe('append');
+      expect(run.seams![0]!.flags.map((f) => f.kind)).toContain('repeat');
+    }
+    // The same cuts with the real seam: trimmed, clean.
+    const auto = await cli([...args, '--runs', '3', '--json']);
+    expect(auto.code).toBe(0);
+    const clean = parse(auto.out);
+    expect(clean.runs.map((r) => r.cut?.event)).toEqual(result.runs.map((r) => r.cut?.event));
+    for (const run of clean.runs) {
+      expect(run.seams![0]!.trimmed).toBeGreaterThan(0);
+      expect(run.seams![0]!.flags).toEqual([]);
+    }
+  });
+
   it('a continuation that restates from further back: repeat flagged, exit 1', async () => {
     const { server, url } = await restatingUpstream();
     try {

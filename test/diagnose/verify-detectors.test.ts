@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   detectFence,
   detectGlued,
+  detectLostSpace,
   detectRepeat,
   detectSpace,
   escapeVisible,
@@ -184,6 +185,18 @@ describe('space', () => {
     ['a markdown line break', 'line one  ‖\nline two'],
   ])('does not flag %s', (_, joined) => {
     expect(kinds(joined)).not.toContain('space');
+  });
+
+  it('flags whitespace known to belong at the seam that is gone', () => {
+    expect(detectLostSpace('a token', 'would', { delivered: 'a token ' })?.detail).toBe(
+      'the text before the seam ended with " "; none is left where the sides meet: "a token|would"',
+    );
+    expect(detectLostSpace('a token', 'would', { continuation: '\nwould' })?.kind).toBe('space');
+    // Kept, or not known to be there, or punctuation next to it: nothing lost.
+    expect(detectLostSpace('a token ', 'would', { delivered: 'a token ' })).toBeUndefined();
+    expect(detectLostSpace('a token', ' would', { continuation: ' would' })).toBeUndefined();
+    expect(detectLostSpace('synchronis', 'ation', { delivered: 'synchronis' })).toBeUndefined();
+    expect(detectLostSpace('a token', ', would', { delivered: 'a token ' })).toBeUndefined();
   });
 
   it('shows the spaces', () => {
