@@ -143,7 +143,10 @@ function previousRule(previous: string, continuation: string): string {
 }
 
 function sample(text: string): { partial: string; original: string } {
-  const cut = randomInt(rng, 2048, text.length - 2048);
+  let cut = randomInt(rng, 2048, text.length - 2048);
+  // Not between a heading's marks ("#|# Title"): a model's "##" is one token, and the seam reads
+  // "#" + "# Title" as the line restated (README, the ambiguity policy).
+  while (text[cut] === '#' && text[cut - 1] === '#') cut++;
   const original = text.slice(0, cut + 1500);
   return { partial: original.slice(0, cut), original };
 }
