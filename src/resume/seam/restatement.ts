@@ -128,7 +128,16 @@ export function findRestatement(
       }
       const next = probe.length > text.length ? (probe[text.length] ?? '') : final ? '' : undefined;
       const following = probe.slice(text.length, text.length + 4);
-      const verdict = judge({ boundary, text, next, following, leadingWs, held, afterFence });
+      const verdict = judge({
+        boundary,
+        text,
+        next,
+        following,
+        leadingWs,
+        held,
+        afterFence,
+        final,
+      });
       if (verdict.take === 'need-next') return WAIT; // only when not final
       if (verdict.take === false) continue;
       const length = leadingWs.length + text.length;

@@ -96,6 +96,8 @@ export interface Judged {
   held: string;
   /** The continuation reopened the code fence first: it is restating the current line. */
   afterFence?: boolean;
+  /** No more of the continuation will come. */
+  final?: boolean;
 }
 
 function ruleFor(boundary: Boundary, multiWord: boolean): SeamRule {
@@ -162,7 +164,7 @@ export function judge(c: Judged): Verdict {
     const following = c.following ?? '';
     let run = 0;
     while (run < following.length && following[run] === s[0]) run++;
-    if (run === following.length && c.next === undefined) return { take: 'need-next' };
+    if (run === following.length && s.length + run < 3 && !c.final) return { take: 'need-next' };
     if (s.length + run >= 3) return { take: true, rule: 'line', confidence: 'medium' };
   }
   // Markdown marks at a line start ("##", "-", ">", "|") followed by a space in the continuation:
@@ -182,8 +184,10 @@ export function judge(c: Judged): Verdict {
 
 /** Whether a candidate could be taken once complete (the seam waits for it). */
 export function couldTake(c: Omit<Judged, 'next'>): boolean {
-  for (const next of [' ', 'x', '\n']) {
-    if (judge({ ...c, next, following: next }).take === true) return true;
+  // Any continuation: a space, a letter, a newline, or more of the candidate's own first
+  // character (a fence opener "`" may be followed by "``python").
+  for (const next of [' ', 'x', '\n', c.text[0] ?? ' ']) {
+    if (judge({ ...c, next, following: next.repeat(3) }).take === true) return true;
   }
   return false;
 }
