@@ -131,7 +131,9 @@ export function judge(c: Judged): Verdict {
     return { take: true, rule: 'line', confidence: visible.length >= 3 ? 'high' : 'medium' };
   }
   if (multi) return { take: true, rule: ruleFor(c.boundary, true), confidence: 'high' };
-  const sh = shape(s);
+  // One "word" may be a whole paragraph of a script without spaces: its first 64 characters
+  // decide every threshold below (all of them are under 8), so the rest is not scanned.
+  const sh = shape(s.length > 64 ? s.slice(0, 64) : s);
   if (sh.unspaced > 0 && sh.unspaced === sh.letters) {
     // Rule 4.
     if (sh.unspaced < 3) return NO;
