@@ -30,6 +30,7 @@ import {
 import { SseDecoder } from '../sse/index.js';
 import { acceptBody, bodyLimit, refuseTooLarge } from './admission.js';
 import { type Exchange, type ProxyContext, ShutdownError } from './exchange.js';
+import { fairSlices } from './fair-share.js';
 import {
   discardRest,
   downstreamResponseHeaders,
@@ -216,7 +217,8 @@ async function streamThroughEngine(
         signal,
       });
       ctx.metrics.upstreamResponses.inc({ status: String(r.statusCode) });
-      return { status: r.statusCode, headers: toWebHeaders(r.headers), body: r.body };
+      // Sliced, so that thousands of busy streams still leave the loop free to accept.
+      return { status: r.statusCode, headers: toWebHeaders(r.headers), body: fairSlices(r.body) };
     } catch (err) {
       if (!signal.aborted) ctx.metrics.upstreamResponses.inc({ status: 'error' });
       throw err;

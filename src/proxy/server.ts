@@ -26,6 +26,7 @@ import {
   type ResolvedProxyConfig,
 } from './config.js';
 import { ClientClosedError, type Exchange, type ProxyContext, ShutdownError } from './exchange.js';
+import { noteConnection, turn } from './fair-share.js';
 import { apiErrorBody, discardRest, routeLabel, sendApiError } from './http.js';
 import { createProxyLogger } from './log.js';
 import { handleMessages } from './messages.js';
@@ -202,6 +203,11 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       return refuseOverloaded(ex, max);
     }
     forwarding.add(ex);
+    // Starting a request (body, engine, upstream connection) waits its turn like stream work:
+    // a thousand requests read in one iteration must not hold up the next accept.
+    const wait = turn();
+    if (wait !== undefined) await wait;
+    if (ex.signal.aborted) return;
     if (MESSAGES_PATHS.has(path)) {
       if (method === 'POST') return handleMessages(ex, ctx);
       // Browsers' CORS preflight is the API's to answer.
@@ -261,6 +267,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   // With this listener Node no longer answers `100 Continue` by itself: the proxy does, once it
   // has decided to read the body (admission.ts).
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  server.on('connection', noteConnection);
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
