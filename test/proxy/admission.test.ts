@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../../src/proxy/index.js';
@@ -200,7 +201,7 @@ describe('one body limit on every path', () => {
       const res = await request(`${proxy.url}/v1/files`, {
         method: 'POST',
         headers: { 'content-type': 'application/octet-stream', 'x-api-key': API_KEY },
-        body: upload(),
+        body: Readable.from(upload()),
       }).catch((err: Error) => err);
       if (!(res instanceof Error)) {
         expect(res.statusCode).toBe(413);
