@@ -49,10 +49,17 @@ export const proxyConfigSchema = z
      */
     maxBodyBytes: positiveInt,
     /** Per-path overrides of maxBodyBytes, by exact path: {"/v1/files": 524288000}. */
-    maxBodyBytesByPath: z.record(
-      z.string().regex(/^\/\S*$/, 'paths start with "/" and hold no spaces'),
-      positiveInt,
-    ),
+    maxBodyBytesByPath: z.record(z.string(), positiveInt).superRefine((record, ctx) => {
+      for (const path of Object.keys(record)) {
+        if (!/^\/\S*$/.test(path)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [path],
+            message: 'paths start with "/" and hold no spaces, e.g. "/v1/files"',
+          });
+        }
+      }
+    }),
     /**
      * Requests forwarded upstream at once (streams and passthrough alike; 0: no cap). One more
      * is answered at once with 529 overloaded_error and retry-after, which clients retry.
