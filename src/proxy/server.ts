@@ -28,6 +28,7 @@ import {
 import { ClientClosedError, type Exchange, type ProxyContext, ShutdownError } from './exchange.js';
 import { noteConnection, turn } from './fair-share.js';
 import { apiErrorBody, discardRest, routeLabel, sendApiError } from './http.js';
+import { answerLocal, LOCAL_PATHS, methodNotAllowed, type Readiness } from './local.js';
 import { createProxyLogger } from './log.js';
 import { handleMessages } from './messages.js';
 import { ProxyMetrics } from './metrics.js';
@@ -64,8 +65,6 @@ export interface ProxyServer {
 }
 
 const MESSAGES_PATHS = new Set(['/v1/messages', '/v1/messages/']);
-/** The proxy's own endpoints, never forwarded. */
-const LOCAL_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 function newRequestId(): string {
   return `lfl_${randomBytes(12).toString('base64url')}`;
@@ -147,42 +146,15 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   };
 
   /** Ready for traffic: not draining and below maxConcurrentRequests. */
-  const readiness = (): 'ok' | 'shutting-down' | 'overloaded' => {
+  const readiness = (): Readiness => {
     if (closing) return 'shutting-down';
     const max = settings.maxConcurrentRequests;
     return max > 0 && forwarding.size >= max ? 'overloaded' : 'ok';
   };
 
-  const local = async (ex: Exchange): Promise<void> => {
-    const { res, method, path } = ex;
-    acceptBody(ex);
-    ex.req.resume();
-    if (path === '/metrics') {
-      if (method !== 'GET') return methodNotAllowed(ex, 'GET');
-      const text = await metrics.text();
-      res.writeHead(200, {
-        'content-type': metrics.contentType,
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
-      return;
-    }
-    if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(ex, 'GET, HEAD');
-    // /healthz: alive, and not shutting down. /readyz: also below maxConcurrentRequests.
-    const state = readiness();
-    const status = path === '/healthz' && state === 'overloaded' ? 'ok' : state;
-    const body = JSON.stringify({ status });
-    res.writeHead(status === 'ok' ? 200 : 503, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-store',
-    });
-    res.end(method === 'HEAD' ? undefined : body);
-  };
-
   const route = async (ex: Exchange): Promise<void> => {
     const { method, path } = ex;
-    if (LOCAL_PATHS.has(path)) return local(ex);
+    if (LOCAL_PATHS.has(path)) return answerLocal(ex, metrics, readiness);
     // Refusals come before the body is read (or, with Expect: 100-continue, even sent).
     if (closing) {
       metrics.refused.inc({ reason: 'draining' });
@@ -362,14 +334,4 @@ function effectiveBacklog(asked: number): number {
   } catch {
     return asked;
   }
-}
-
-function methodNotAllowed(ex: Exchange, allow: string): void {
-  sendApiError(
-    ex.res,
-    405,
-    'invalid_request_error',
-    `lifeline: ${ex.method} ${ex.path} is not supported here; use ${allow.split(', ').join(' or ')}.`,
-    { allow, 'x-lifeline-request-id': ex.id },
-  );
 }
