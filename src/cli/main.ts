@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => vo
   () => import('./explain.js'),
   () => import('./mock.js'),
   () => import('./proxy.js'),
+  () => import('./run.js'),
   () => import('./verify.js'),
   // commands:end
 ];

@@ -418,6 +418,7 @@ export async function runStream(
         report.failures.push(failure.kind);
         const out: Uint8Array[] = [];
         lastDiscard = splicer.failAttempt(out);
+        current.record.deliveredChars = splicer.deliveredChars();
         report.discardedBytes += lastDiscard.bytes;
         report.discardedBlocks += lastDiscard.blocks;
         if (keepAliveMs > 0 && splicer.started) {

@@ -1,8 +1,10 @@
 /**
  * One request/response through the proxy, and what every handler can reach.
  */
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { RecoveryReport } from '../resume/index.js';
 import type { ResolvedProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { Upstream } from './upstream.js';
@@ -49,4 +51,6 @@ export interface ProxyContext {
   upstream: Upstream;
   metrics: ProxyMetrics;
   logger: Logger;
+  /** Called with every engine request's report (see ProxyOptions.onReport). */
+  onReport?: ((report: RecoveryReport) => void) | undefined;
 }

@@ -229,6 +229,7 @@ async function streamThroughEngine(
   };
   const onReport = (report: RecoveryReport) => {
     ctx.metrics.observeReport(report);
+    ctx.onReport?.(report);
     ex.log.recovery = {
       outcome: report.outcome,
       attempts: report.attempts.length,

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
+import type { RecoveryReport } from '../resume/index.js';
 import {
   acceptBody,
   bodyLimit,
@@ -42,6 +43,8 @@ export interface ProxyOptions extends ProxyConfig {
   logDestination?: DestinationStream | NodeJS.WritableStream;
   /** Also export process metrics (CPU, memory, event loop lag) at /metrics (default true). */
   processMetrics?: boolean;
+  /** Called with the recovery report of every protected request (`lifeline run` sums them). */
+  onReport?: (report: RecoveryReport) => void;
 }
 
 export interface ProxyServer {
@@ -89,7 +92,7 @@ function clientErrorResponse(err: Error & { code?: string }): string {
 }
 
 export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServer> {
-  const { logger: givenLogger, logDestination, processMetrics, ...config } = options;
+  const { logger: givenLogger, logDestination, processMetrics, onReport, ...config } = options;
   const settings: ResolvedProxyConfig = {
     ...DEFAULT_CONFIG,
     ...parseProxyConfig(config, 'proxy options'),
@@ -108,7 +111,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   const upstream = new Upstream(settings.upstream, {
     connections: settings.upstreamConnections,
   });
-  const ctx: ProxyContext = { settings, upstream, metrics, logger };
+  const ctx: ProxyContext = { settings, upstream, metrics, logger, onReport };
   let closing = false;
   let drainedWaiters: Array<() => void> = [];
 

@@ -62,6 +62,11 @@ export interface AttemptRecord {
   /** Bytes and events received from upstream in this attempt. */
   bytes: number;
   events: number;
+  /**
+   * When this attempt failed: characters of content (text, thinking, tool input JSON) the
+   * client already had, which a resume keeps and a full regeneration would write again.
+   */
+  deliveredChars?: number | undefined;
 }
 
 export interface RecoveryReport {

@@ -290,6 +290,20 @@ export class Splicer {
     return message;
   }
 
+  /** Characters of content the client has: text, thinking, tool input JSON, other blocks. */
+  deliveredChars(): number {
+    const snap = this.#downstream.snapshot();
+    let chars = this.#open?.pendingStart === undefined ? (snap.open?.text?.length ?? 0) : 0;
+    for (const block of snap.blocks) {
+      const b = block as unknown as Record<string, unknown>;
+      if (typeof b.text === 'string') chars += b.text.length;
+      else if (typeof b.thinking === 'string') chars += b.thinking.length;
+      else if (b.input !== undefined) chars += JSON.stringify(b.input).length;
+      else chars += JSON.stringify(b).length;
+    }
+    return chars;
+  }
+
   /** What the planner needs to know about the downstream message. */
   view(): {
     blocks: ContentBlock[];
