@@ -103,6 +103,7 @@ export async function runStream(
     report.outcome = outcome;
     report.totalMs = performance.now() - t0;
     report.containerId = splicer.containerId;
+    report.seams = splicer.seams;
     if (!reported) {
       reported = true;
       safely(() => options.trace?.end(report));
@@ -433,6 +434,9 @@ export async function runStream(
                     budgetLeft,
                     ...(options.instruction !== undefined
                       ? { instruction: options.instruction }
+                      : {}),
+                    ...(options.instructionTail !== undefined
+                      ? { instructionTail: options.instructionTail }
                       : {}),
                   });
           if (plan.strategy === 'restart' && !budgetLeft) {

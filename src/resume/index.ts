@@ -5,5 +5,5 @@ export * from './planner.js';
 export * from './policy.js';
 export * from './report.js';
 export * from './request.js';
-export * from './seam.js';
+export * from './seam/index.js';
 export * from './splicer.js';

@@ -52,12 +52,43 @@ export const DEFAULT_CONTINUATION_INSTRUCTION =
   'without repeating any text already written and without any preamble: the next characters you ' +
   'write are appended directly to the end of your previous message.';
 
+/** Characters of the partial text's end quoted in a continuation turn (see `continuationInstruction`). */
+export const DEFAULT_INSTRUCTION_TAIL = 100;
+
+/**
+ * The user message of a continuation turn. With `tail` (the partial text's last characters),
+ * the instruction quotes where the text stopped: a model that sees "...incremental synchronis"
+ * spelled out is told to finish the word rather than restart it, and to repeat nothing; what it
+ * restates anyway, the seam removes (src/resume/seam/). The quote sits in tags a model reads as
+ * structure, and says the tags are not part of the text.
+ */
+export function continuationInstruction(base: string, tail: string | undefined): string {
+  if (tail === undefined || tail === '') return base;
+  return (
+    `${base}\n\nYour previous message ends with the text inside <previous_message_end> below (the ` +
+    'tags are not part of it). If it stopped in the middle of a word, a number or a line of code, ' +
+    'continue that word, number or line; do not write any of this text again.\n' +
+    `<previous_message_end>${tail}</previous_message_end>`
+  );
+}
+
+/** The last `chars` characters of `text`, never starting inside a surrogate pair. */
+export function textTail(text: string, chars: number): string {
+  if (chars <= 0) return '';
+  let from = Math.max(0, text.length - chars);
+  const c = text.charCodeAt(from);
+  if (c >= 0xdc00 && c <= 0xdfff) from++;
+  return text.slice(from);
+}
+
 export interface PlanContext {
   original: MessageRequestBody;
   view: DownstreamView;
   models: ModelTable;
   budgetLeft: boolean;
   instruction?: string;
+  /** Characters of the partial text quoted in a continuation turn (default 100; 0: none). */
+  instructionTail?: number;
 }
 
 const TRAILING_WS = /\s+$/;
@@ -192,13 +223,13 @@ export function planContinuation(ctx: PlanContext): ContinuationPlan {
 
   let messages = withAssistant(original.messages, content);
   if (form === 'continue') {
-    messages = [
-      ...messages,
-      {
-        role: 'user',
-        content: [{ type: 'text', text: ctx.instruction ?? DEFAULT_CONTINUATION_INSTRUCTION }],
-      },
-    ];
+    const last = content[content.length - 1];
+    const tail =
+      last?.type === 'text' && typeof last.text === 'string'
+        ? textTail(last.text, ctx.instructionTail ?? DEFAULT_INSTRUCTION_TAIL)
+        : undefined;
+    const text = continuationInstruction(ctx.instruction ?? DEFAULT_CONTINUATION_INSTRUCTION, tail);
+    messages = [...messages, { role: 'user', content: [{ type: 'text', text }] }];
   }
   const body: MessageRequestBody = { ...original, messages };
   const container = containerParam(original, view.containerId);

@@ -27,7 +27,8 @@ import { blockCategory, isClientToolUse } from '../protocol/index.js';
 import { isRetryableErrorType } from './failure.js';
 import type { Strategy } from './planner.js';
 import { assemble, sameBlock } from './regenerated.js';
-import { joinAtSeam, restatementCandidates } from './seam.js';
+import type { SeamRecord } from './report.js';
+import { decideSeam, type SeamContext, type SeamMode, seamContext } from './seam/index.js';
 import { encodeEventBytes, textDeltaBytes } from './wire.js';
 
 export { encodeEventBytes } from './wire.js';
@@ -44,14 +45,14 @@ export interface UpstreamEvent {
 export interface SplicerOptions {
   /** `hold` (default): thinking is sent once signed. `stream`: sent live (a drop inside it cannot be resumed). */
   thinking?: 'hold' | 'stream';
-  /** Minimum words of a restatement the seam rule trims (default 2). */
-  seamMinWords?: number;
   /**
    * `auto` (default): the seam rules of src/resume/seam/ remove what a continuation turn
    * restates. `append`: a continuation's text is appended as written (a deliberately naive seam,
    * for audits that must show what the rules prevent).
    */
   seam?: 'auto' | 'append';
+  /** Keep the text around each seam in its record (`excerpt`): user content, so off by default. */
+  seamExcerpts?: boolean;
 }
 
 export type PushResult =
@@ -89,34 +90,34 @@ interface Usage {
  * otherwise have to absorb whatever a continuation sends first.
  */
 interface OpenText {
-  out: number;
+  downIndex: number;
   heldWs: string;
   pendingStart: { data: Json; raw: Uint8Array | undefined } | undefined;
 }
 
+/** A continuation's first text block while its seam is undecided (src/resume/seam/). */
 interface SeamState {
-  /** Trim a restatement of the previous text (continuation turns only). */
-  trim: boolean;
   /** 'open': merge into the open downstream text block; 'new': a new block after a closed text block. */
   target: 'open' | 'new';
-  /** Text the restatement may repeat. */
-  previous: string;
+  context: SeamContext;
+  /** The continuation's text so far. */
   buffer: string;
+  /** The upstream block's `content_block_start` data (for a 'new' target). */
   start: Json;
-  /** `restatementCandidates(previous)`, computed once per seam: it is O(window x words). */
-  candidates?: string[];
 }
 
+/** Where an upstream block's events go. `downIndex` is always a downstream block index. */
 type Route =
   | {
       kind: 'text';
-      out: number;
+      /** Unassigned while a seam that will open a new block is undecided. */
+      downIndex: number | undefined;
       seam?: SeamState | undefined;
       /** citations_delta events, held until the block stops (see #blockDelta). */
       citations?: UpstreamEvent[];
     }
   | { kind: 'held'; events: UpstreamEvent[]; bytes: number; compareTo?: ContentBlock | undefined }
-  | { kind: 'live'; out: number }
+  | { kind: 'live'; downIndex: number }
   | { kind: 'dropped' };
 
 interface Attempt {
@@ -129,6 +130,12 @@ interface Attempt {
   messageDeltaRaw: Uint8Array | undefined;
   /** Regenerated tool-use ids mapped to the ids already sent. */
   idMap: Map<string, string>;
+  /**
+   * A resumed attempt's seam, until its first text block: the text delivered before it (the
+   * open block's, or the last block's when that is text). Thinking may come first (a
+   * continuation that opens with its own thinking); any other block ends the chance.
+   */
+  seamFrom: string | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -142,6 +149,8 @@ export class SpliceProtocolError extends Error {
   }
 }
 const WS_TAIL = /\s+$/;
+/** Characters of text kept on each side of a seam in its excerpt. */
+const EXCERPT = 60;
 
 function num(v: unknown): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
@@ -153,6 +162,7 @@ function emptyUsage(): Usage {
 
 export class Splicer {
   readonly #options: Required<SplicerOptions>;
+  readonly #seams: SeamRecord[] = [];
   /** What the client has received, as a message. */
   readonly #downstream = new MessageAccumulator();
   #started = false;
@@ -170,8 +180,8 @@ export class Splicer {
   constructor(options: SplicerOptions = {}) {
     this.#options = {
       thinking: options.thinking ?? 'hold',
-      seamMinWords: options.seamMinWords ?? 2,
       seam: options.seam ?? 'auto',
+      seamExcerpts: options.seamExcerpts ?? false,
     };
     this.#attempt = this.#newAttempt('first', []);
   }
@@ -188,13 +198,31 @@ export class Splicer {
       messageDelta: undefined,
       messageDeltaRaw: undefined,
       idMap: new Map(),
+      seamFrom: strategy === 'first' ? undefined : this.#deliveredTextEnd(),
     };
+  }
+
+  /** The text a resumed attempt's first text block continues, if any. */
+  #deliveredTextEnd(): string | undefined {
+    if (this.#open !== undefined) {
+      return this.#open.pendingStart === undefined
+        ? (this.#downstream.snapshot().open?.text ?? '')
+        : undefined;
+    }
+    const blocks = this.#downstream.snapshot().blocks;
+    const last = blocks[blocks.length - 1] as (ContentBlock & { text?: string }) | undefined;
+    return last?.type === 'text' ? (last.text ?? '').replace(WS_TAIL, '') : undefined;
   }
 
   /** Starts the next attempt, planned with `strategy`. */
   beginAttempt(strategy: Strategy, skip: ContentBlock[]): void {
     this.#attempt = this.#newAttempt(strategy, skip);
     this.#messageDeltaSeen = false;
+  }
+
+  /** Every seam decided so far, in order. */
+  get seams(): SeamRecord[] {
+    return this.#seams;
   }
 
   get started(): boolean {
@@ -274,14 +302,14 @@ export class Splicer {
     );
   }
 
-  /** Sends an upstream block event at downstream index `outIndex`: its own bytes when the index is unchanged. */
-  #forward(out: Uint8Array[], ev: UpstreamEvent, outIndex: number): void {
-    const same = num(ev.data.index) === outIndex;
-    this.#emit(out, ev.type, { ...ev.data, index: outIndex }, same ? ev.raw : undefined);
+  /** Sends an upstream block event at downstream index `downIndex`: its own bytes when the index is unchanged. */
+  #forward(out: Uint8Array[], ev: UpstreamEvent, downIndex: number): void {
+    const same = num(ev.data.index) === downIndex;
+    this.#emit(out, ev.type, { ...ev.data, index: downIndex }, same ? ev.raw : undefined);
   }
 
   /** Sends a text delta through the trailing-whitespace hold. */
-  #emitText(out: Uint8Array[], outIndex: number, text: string, raw?: Uint8Array): void {
+  #emitText(out: Uint8Array[], downIndex: number, text: string, raw?: Uint8Array): void {
     const open = this.#open;
     if (open === undefined) return;
     const combined = open.heldWs + text;
@@ -294,14 +322,14 @@ export class Splicer {
     this.#flushStart(out, open);
     const data = {
       type: 'content_block_delta',
-      index: outIndex,
+      index: downIndex,
       delta: { type: 'text_delta', text: body },
     };
     this.#emit(
       out,
       'content_block_delta',
       data,
-      body === text && raw !== undefined ? raw : textDeltaBytes(outIndex, body),
+      body === text && raw !== undefined ? raw : textDeltaBytes(downIndex, body),
     );
   }
 
@@ -322,11 +350,16 @@ export class Splicer {
       open.heldWs = '';
       this.#emit(out, 'content_block_delta', {
         type: 'content_block_delta',
-        index: open.out,
+        index: open.downIndex,
         delta: { type: 'text_delta', text: ws },
       });
     }
-    this.#emit(out, 'content_block_stop', { type: 'content_block_stop', index: open.out }, raw);
+    this.#emit(
+      out,
+      'content_block_stop',
+      { type: 'content_block_stop', index: open.downIndex },
+      raw,
+    );
     this.#open = undefined;
   }
 
@@ -405,7 +438,6 @@ export class Splicer {
     const block = (ev.data.content_block ?? {}) as Json & { type?: unknown };
     const type = typeof block.type === 'string' ? block.type : 'unknown';
     const category = blockCategory(type);
-    const first = a.blocksSeen === 0;
     a.blocksSeen++;
 
     if (a.skip.length > 0) {
@@ -414,60 +446,47 @@ export class Splicer {
       return 'continue';
     }
 
+    const seamFrom = a.seamFrom;
+    if (category !== 'thinking') a.seamFrom = undefined;
     if (category === 'text') {
-      const resumed = a.strategy !== 'first';
-      if (resumed && first && this.#open !== undefined) {
-        const previous = this.#downstream.snapshot().open?.text ?? '';
+      if (seamFrom !== undefined) {
+        // A resumed attempt's first text block continues the delivered text: seam it.
+        const mode = this.#seamMode(a.strategy);
+        const open = this.#open;
         a.routes.set(index, {
           kind: 'text',
-          out: this.#open.out,
+          downIndex: open?.downIndex,
           seam: {
-            trim: a.strategy === 'continue',
-            target: 'open',
-            previous,
+            target: open !== undefined ? 'open' : 'new',
+            context:
+              open !== undefined
+                ? seamContext(seamFrom, open.heldWs, mode)
+                : seamContext(seamFrom, '', mode),
             buffer: '',
             start: block,
           },
         });
         return 'continue';
       }
-      if (resumed && first) {
-        const blocks = this.#downstream.snapshot().blocks;
-        const last = blocks[blocks.length - 1] as (ContentBlock & { text?: string }) | undefined;
-        if (last?.type === 'text') {
-          a.routes.set(index, {
-            kind: 'text',
-            out: -1,
-            seam: {
-              trim: a.strategy === 'continue',
-              target: 'new',
-              previous: (last.text ?? '').replace(WS_TAIL, ''),
-              buffer: '',
-              start: block,
-            },
-          });
-          return 'continue';
-        }
-      }
       this.#closeOpen(out);
-      const outIndex = this.#nextOut++;
+      const downIndex = this.#nextOut++;
       this.#open = {
-        out: outIndex,
+        downIndex,
         heldWs: '',
         pendingStart: {
-          data: { ...ev.data, index: outIndex },
-          raw: outIndex === index ? ev.raw : undefined,
+          data: { ...ev.data, index: downIndex },
+          raw: downIndex === index ? ev.raw : undefined,
         },
       };
-      a.routes.set(index, { kind: 'text', out: outIndex });
+      a.routes.set(index, { kind: 'text', downIndex });
       return 'continue';
     }
 
     if (category === 'thinking' && this.#options.thinking === 'stream') {
       this.#closeOpen(out);
-      const outIndex = this.#nextOut++;
-      a.routes.set(index, { kind: 'live', out: outIndex });
-      this.#forward(out, ev, outIndex);
+      const downIndex = this.#nextOut++;
+      a.routes.set(index, { kind: 'live', downIndex: downIndex });
+      this.#forward(out, ev, downIndex);
       return 'continue';
     }
     a.routes.set(index, { kind: 'held', events: [ev], bytes: ev.raw?.length ?? 0 });
@@ -482,8 +501,10 @@ export class Splicer {
     switch (route.kind) {
       case 'text': {
         if (route.seam !== undefined) return this.#seamDelta(route, ev, out);
+        const downIndex = route.downIndex;
+        if (downIndex === undefined) return 'continue';
         if (delta.type === 'text_delta' && typeof delta.text === 'string') {
-          this.#emitText(out, route.out, delta.text, route.out === index ? ev.raw : undefined);
+          this.#emitText(out, downIndex, delta.text, downIndex === index ? ev.raw : undefined);
         } else {
           if (delta.type === 'citations_delta') {
             // Citations close a cited span, after all its text. Held until the block stops, so a
@@ -494,8 +515,8 @@ export class Splicer {
             return 'continue';
           }
           // Unknown deltas of a text block: pass through, renumbered.
-          if (this.#open?.out === route.out) this.#flushStart(out, this.#open);
-          this.#forward(out, ev, route.out);
+          if (this.#open?.downIndex === downIndex) this.#flushStart(out, this.#open);
+          this.#forward(out, ev, downIndex);
         }
         return 'continue';
       }
@@ -504,13 +525,13 @@ export class Splicer {
         route.bytes += ev.raw?.length ?? 0;
         if (delta.type === 'signature_delta' && route.compareTo === undefined) {
           // Signed thinking can be replayed: send what was held and stream the rest live.
-          const outIndex = this.#flushHeld(route.events, out);
-          this.#attempt.routes.set(index, { kind: 'live', out: outIndex });
+          const downIndex = this.#flushHeld(route.events, out);
+          this.#attempt.routes.set(index, { kind: 'live', downIndex: downIndex });
         }
         return 'continue';
       }
       case 'live':
-        this.#forward(out, ev, route.out);
+        this.#forward(out, ev, route.downIndex);
         return 'continue';
       case 'dropped':
         return 'continue';
@@ -525,16 +546,16 @@ export class Splicer {
     a.routes.set(index, { kind: 'dropped' });
     switch (route.kind) {
       case 'text': {
-        if (route.seam !== undefined) {
-          this.#resolveSeam(route, out, true);
-          if (route.out < 0) return 'continue'; // whitespace-only continuation of a closed block: dropped
-        }
-        if (route.citations !== undefined && this.#open?.out === route.out) {
+        if (route.seam !== undefined) this.#resolveSeam(route, out, true);
+        const downIndex = route.downIndex;
+        // Unassigned after the seam: a whitespace-only continuation of a closed block, dropped.
+        if (downIndex === undefined) return 'continue';
+        if (route.citations !== undefined && this.#open?.downIndex === downIndex) {
           this.#flushStart(out, this.#open);
-          for (const c of route.citations) this.#forward(out, c, route.out);
+          for (const c of route.citations) this.#forward(out, c, downIndex);
         }
-        if (this.#open?.out === route.out)
-          this.#closeOpen(out, route.out === index ? ev.raw : undefined);
+        if (this.#open?.downIndex === downIndex)
+          this.#closeOpen(out, downIndex === index ? ev.raw : undefined);
         return 'continue';
       }
       case 'held': {
@@ -544,7 +565,7 @@ export class Splicer {
         return 'continue';
       }
       case 'live':
-        this.#forward(out, ev, route.out);
+        this.#forward(out, ev, route.downIndex);
         return 'continue';
       case 'dropped':
         return 'continue';
@@ -554,11 +575,11 @@ export class Splicer {
   /** Sends a held block whole at the next downstream index; returns that index. */
   #flushHeld(events: UpstreamEvent[], out: Uint8Array[]): number {
     this.#closeOpen(out);
-    const outIndex = this.#nextOut++;
+    const downIndex = this.#nextOut++;
     const idMap = this.#attempt.idMap;
     for (const held of events) {
-      let data: Json = { ...held.data, index: outIndex };
-      let changed = num(held.data.index) !== outIndex;
+      let data: Json = { ...held.data, index: downIndex };
+      let changed = num(held.data.index) !== downIndex;
       if (held.type === 'content_block_start' && idMap.size > 0) {
         const block = held.data.content_block as Json;
         const mapped =
@@ -570,7 +591,7 @@ export class Splicer {
       }
       this.#emit(out, held.type, data, changed ? undefined : held.raw);
     }
-    return outIndex;
+    return downIndex;
   }
 
   /** A regenerated block arrived complete while blocks already sent are expected: drop it if it repeats one. */
@@ -604,15 +625,16 @@ export class Splicer {
     const seam = route.seam as SeamState;
     const delta = (ev.data.delta ?? {}) as Json;
     if (delta.type !== 'text_delta' || typeof delta.text !== 'string') {
-      // A citation or unknown delta before the seam is resolved: resolve with what we have.
+      // A citation or unknown delta before the seam is decided: decide with what we have.
       this.#resolveSeam(route, out, true);
-      if (route.out >= 0) {
+      const downIndex = route.downIndex;
+      if (downIndex !== undefined) {
         if (delta.type === 'citations_delta') {
           route.citations ??= [];
           route.citations.push(ev);
         } else {
-          if (this.#open?.out === route.out) this.#flushStart(out, this.#open);
-          this.#emit(out, 'content_block_delta', { ...ev.data, index: route.out });
+          if (this.#open?.downIndex === downIndex) this.#flushStart(out, this.#open);
+          this.#emit(out, 'content_block_delta', { ...ev.data, index: downIndex });
         }
       }
       return 'continue';
@@ -622,55 +644,71 @@ export class Splicer {
     return 'continue';
   }
 
+  #seamMode(strategy: Strategy | 'first'): SeamMode {
+    if (strategy !== 'continue') return 'prefill';
+    return this.#options.seam === 'append' ? 'append' : 'continuation';
+  }
+
   /**
-   * Decides the seam once enough of the continuation's text has arrived: when no candidate
-   * restatement could still match a longer prefix (or at the block's end, `final`).
+   * Decides the seam once enough of the continuation's text has arrived (src/resume/seam/), or
+   * at the block's end (`final`), and sends the joined text.
    */
   #resolveSeam(route: Extract<Route, { kind: 'text' }>, out: Uint8Array[], final: boolean): void {
     const seam = route.seam;
     if (seam === undefined) return;
-    let text = seam.buffer;
-    if (seam.trim) {
-      seam.candidates ??= restatementCandidates(seam.previous, this.#options.seamMinWords);
-      const candidates = seam.candidates;
-      if (!final && candidates.some((c) => c.length > text.length && c.startsWith(text))) return;
-      const overlap = candidates.find((c) => text.startsWith(c));
-      if (overlap !== undefined) text = text.slice(overlap.length);
-      // The restatement is settled; what follows still decides the space at the seam.
-      seam.trim = false;
-      seam.buffer = text;
-    }
-    if (text === '' && !final) return;
+    const decision = decideSeam(seam.context, seam.buffer, final);
+    if (decision === undefined) return;
+    route.seam = undefined;
+    let text = decision.text;
+    let offset = 0;
     if (seam.target === 'new') {
-      // A closed text block was stripped of trailing whitespace for the request: the continuation
-      // may bring it back alone. Whitespace-only is dropped; wait for a word before deciding.
-      if (text.trim() === '') {
-        if (final) {
-          route.seam = undefined;
-          route.out = -1;
-        }
-        return;
-      }
-      route.seam = undefined;
+      // The closed block already has its whitespace; a whitespace-only continuation is dropped.
+      text = text.replace(/^\s+/, '');
+      if (text === '') return;
       this.#closeOpen(out);
-      route.out = this.#nextOut++;
+      route.downIndex = this.#nextOut++;
       this.#open = {
-        out: route.out,
+        downIndex: route.downIndex,
         heldWs: '',
         pendingStart: {
-          data: { type: 'content_block_start', index: route.out, content_block: seam.start },
+          data: { type: 'content_block_start', index: route.downIndex, content_block: seam.start },
           raw: undefined,
         },
       };
-      this.#emitText(out, route.out, text.replace(/^\s+/, ''));
-      return;
+    } else {
+      const open = this.#open;
+      if (open === undefined || route.downIndex === undefined) return;
+      offset = this.#downstream.snapshot().open?.text.length ?? 0;
+      open.heldWs = ''; // joined into `text` by the seam
     }
-    route.seam = undefined;
-    const open = this.#open;
-    if (open === undefined) return;
-    const joined = joinAtSeam(open.heldWs, text);
-    open.heldWs = '';
-    this.#emitText(out, route.out, joined);
+    this.#recordSeam(route.downIndex, offset, seam, decision);
+    this.#emitText(out, route.downIndex, text);
+  }
+
+  #recordSeam(
+    blockIndex: number,
+    offset: number,
+    seam: SeamState,
+    decision: NonNullable<ReturnType<typeof decideSeam>>,
+  ): void {
+    const record: SeamRecord = {
+      attempt: this.#usages.length,
+      blockIndex,
+      offset,
+      trimmed: decision.trimmed,
+      rule: decision.rule,
+      removed: decision.removed,
+      whitespace: decision.whitespace,
+      confidence: decision.confidence,
+    };
+    if (this.#options.seamExcerpts) {
+      record.excerpt = {
+        before: seam.context.previous.slice(-EXCERPT),
+        removed: seam.buffer.slice(0, Math.min(decision.trimmed, 4 * EXCERPT)),
+        after: decision.text.slice(0, EXCERPT),
+      };
+    }
+    this.#seams.push(record);
   }
 
   /** Sends the final `message_delta` (usage summed over attempts) and `message_stop`. */
@@ -725,7 +763,10 @@ export class Splicer {
       if (route.kind !== 'live') continue;
       const open = this.#downstream.snapshot().open;
       if (open?.signature) {
-        this.#emit(out, 'content_block_stop', { type: 'content_block_stop', index: route.out });
+        this.#emit(out, 'content_block_stop', {
+          type: 'content_block_stop',
+          index: route.downIndex,
+        });
       } else {
         this.#unrecoverable =
           'the stream dropped inside thinking that was streamed live (option thinking: "stream")';

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { ContentBlock } from '../../src/protocol/index.js';
 import {
+  continuationInstruction,
   DEFAULT_CONTINUATION_INSTRUCTION,
   type DownstreamView,
   type MessageRequestBody,
   ModelTable,
   planContinuation,
   splitSendable,
+  textTail,
 } from '../../src/resume/index.js';
 
 const original: MessageRequestBody = {
@@ -74,8 +76,43 @@ describe('planner', () => {
     expect(plan.strategy).toBe('continue');
     expect(plan.body?.messages.slice(1)).toEqual([
       { role: 'assistant', content: [{ type: 'text', text: 'Roses are red,' }] },
-      { role: 'user', content: [{ type: 'text', text: DEFAULT_CONTINUATION_INSTRUCTION }] },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'text',
+            text: continuationInstruction(DEFAULT_CONTINUATION_INSTRUCTION, 'Roses are red,'),
+          },
+        ],
+      },
     ]);
+  });
+
+  it('quotes the end of the partial text in the continuation turn: the last instructionTail characters', () => {
+    const long = `${'x'.repeat(300)} the tail`;
+    const instruction = (tail?: number) => {
+      const plan = planContinuation({
+        original,
+        view: view({ openText: long }),
+        models: new ModelTable(),
+        budgetLeft: true,
+        ...(tail === undefined ? {} : { instructionTail: tail }),
+      });
+      const user = plan.body?.messages.at(-1)?.content as Array<{ text: string }>;
+      return user[0]?.text ?? '';
+    };
+    expect(instruction()).toContain(
+      `<previous_message_end>${long.slice(-100)}</previous_message_end>`,
+    );
+    expect(instruction()).not.toContain(long.slice(-101));
+    expect(instruction(20)).toContain(`<previous_message_end>${long.slice(-20)}</`);
+    expect(instruction(0)).toBe(DEFAULT_CONTINUATION_INSTRUCTION);
+  });
+
+  it('never starts the quoted tail inside a surrogate pair', () => {
+    expect(textTail('ab🎉cd', 3)).toBe('cd');
+    expect(textTail('ab🎉cd', 4)).toBe('🎉cd');
+    expect(textTail('abc', 0)).toBe('');
   });
 
   it('uses prefill on claude-sonnet-4-5', () => {

@@ -1,0 +1,127 @@
+/**
+ * The seam: joining a continuation's text to the text already delivered, so a resumed message
+ * reads exactly like an unbroken one.
+ *
+ * A decision takes three steps, each in its own module:
+ * 1. preamble.ts: an unmistakable preamble ("Continuing from where I left off:") is removed;
+ * 2. fence.ts: a code fence the continuation reopens inside an open code block is removed;
+ * 3. restatement.ts + rules.ts: the longest restatement of the delivered text's end is removed
+ *    (words, a restarted word, lines, characters of scripts without spaces, all of it);
+ * then whitespace.ts joins the whitespace held back from the delivered text with the
+ * continuation's own, so no space or newline is doubled or lost.
+ *
+ * Prefill continues the assistant message itself, so only the whitespace step applies; `append`
+ * (a deliberately naive seam, for audits) applies only that step too.
+ */
+import type { SeamRecord, SeamRemoval, SeamRule } from '../report.js';
+import { isUnspaced, isWord } from './chars.js';
+import { fenceReopen, type OpenFence, openFence } from './fence.js';
+import { findPreamble } from './preamble.js';
+import { findRestatement } from './restatement.js';
+import { joinWhitespace } from './whitespace.js';
+
+export { fenceReopen, openFence } from './fence.js';
+export { findPreamble } from './preamble.js';
+export { findRestatement } from './restatement.js';
+export { boundaryAt, judge } from './rules.js';
+export { joinWhitespace } from './whitespace.js';
+
+export type SeamMode = 'continuation' | 'prefill' | 'append';
+
+export interface SeamContext {
+  /** The delivered text the continuation follows (held whitespace excluded). */
+  previous: string;
+  /** Whitespace the stream had after it, held back from the client. */
+  held: string;
+  mode: SeamMode;
+  /** The code fence the delivered text stops inside, if any. */
+  fence: OpenFence | undefined;
+}
+
+export function seamContext(previous: string, held: string, mode: SeamMode): SeamContext {
+  return {
+    previous,
+    held,
+    mode,
+    fence: mode === 'continuation' ? openFence(previous) : undefined,
+  };
+}
+
+export interface SeamDecision {
+  /** The text to deliver after the delivered text (joined whitespace included). */
+  text: string;
+  /** Characters removed from the continuation's start. */
+  trimmed: number;
+  rule: SeamRule;
+  removed: SeamRemoval[];
+  whitespace: SeamRecord['whitespace'];
+  confidence: SeamRecord['confidence'];
+}
+
+/**
+ * Decides the seam from the continuation's text so far, or returns `undefined` to wait for more
+ * (a longer restatement could still match, a preamble's line has not ended, the whitespace at
+ * the seam is not complete). With `final` (the continuation's block ended) it always decides.
+ */
+export function decideSeam(
+  ctx: SeamContext,
+  continuation: string,
+  final: boolean,
+): SeamDecision | undefined {
+  const { previous, held } = ctx;
+  let rest = continuation;
+  let trimmed = 0;
+  let rule: SeamRule = 'append';
+  let confidence: SeamRecord['confidence'] = 'high';
+  const removed: SeamRemoval[] = [];
+
+  if (ctx.mode === 'continuation') {
+    const preamble = findPreamble(rest, final);
+    if (preamble.kind === 'wait') return undefined;
+    if (preamble.kind === 'preamble') {
+      rest = rest.slice(preamble.length);
+      trimmed += preamble.length;
+      removed.push('preamble');
+    }
+    let restatement: ReturnType<typeof findRestatement> | undefined;
+    if (ctx.fence !== undefined) {
+      const fence = fenceReopen(ctx.fence, held, rest, final);
+      if (fence.kind === 'wait') return undefined;
+      if (fence.kind === 'fence') {
+        const after = rest.slice(fence.length);
+        const inner = findRestatement(previous, held, after, final);
+        if (inner.kind === 'wait') return undefined;
+        if (fence.certain || inner.kind === 'found') {
+          rest = after;
+          trimmed += fence.length;
+          removed.push('fence');
+          restatement = inner;
+        }
+      }
+    }
+    restatement ??= findRestatement(previous, held, rest, final);
+    if (restatement.kind === 'wait') return undefined;
+    if (restatement.kind === 'found') {
+      rest = rest.slice(restatement.length);
+      trimmed += restatement.length;
+      rule = restatement.rule;
+      confidence = restatement.confidence;
+    }
+  }
+
+  const joined = joinWhitespace(held, rest, final);
+  if (joined === undefined) return undefined;
+  let { text, whitespace } = joined;
+  if (removed.includes('preamble') && rule === 'append') {
+    // After a preamble the model started afresh: its first word is a new word, not the rest of
+    // a cut one. Unsure either way, so say so.
+    confidence = 'low';
+    const last = previous.slice(-1);
+    const first = text.slice(0, 1);
+    if (whitespace === 'none' && isWord(last) && isWord(first) && !isUnspaced(last)) {
+      text = ` ${text}`;
+      whitespace = 'continuation';
+    }
+  }
+  return { text, trimmed, rule, removed, whitespace, confidence };
+}

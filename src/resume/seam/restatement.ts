@@ -1,0 +1,110 @@
+/**
+ * Finding the restatement: the longest suffix of the delivered text, starting at a boundary,
+ * that the continuation starts with and that the rules take (rules.ts).
+ *
+ * Linear in the delivered text per look: the suffixes that could match are found with
+ * `indexOf` on the continuation's first characters (native, no per-position work), and only
+ * those positions are classified and compared.
+ */
+import type { SeamRecord, SeamRule } from '../report.js';
+import { isWs } from './chars.js';
+import { type Boundary, boundaryAt, couldTake, judge } from './rules.js';
+
+/** Characters of the continuation used to find where a restatement could start. */
+const KEY = 24;
+
+export type Restatement =
+  | { kind: 'wait' }
+  | { kind: 'none' }
+  | {
+      kind: 'found';
+      /** Characters of the continuation taken by the restatement (leading whitespace included). */
+      length: number;
+      rule: SeamRule;
+      boundary: Boundary;
+      confidence: SeamRecord['confidence'];
+    };
+
+const WAIT: Restatement = { kind: 'wait' };
+const NONE: Restatement = { kind: 'none' };
+
+/**
+ * Positions i of `text` where `text.slice(i)` and `probe` agree on their common length,
+ * ascending (longest suffix first).
+ */
+function agreeingStarts(text: string, probe: string): number[] {
+  const k = Math.min(probe.length, KEY);
+  if (k === 0) return [];
+  const key = probe.slice(0, k);
+  const out: number[] = [];
+  for (let i = text.indexOf(key); i !== -1; i = text.indexOf(key, i + 1)) {
+    const common = Math.min(text.length - i, probe.length);
+    if (common <= k || text.startsWith(probe.slice(k, common), i + k)) out.push(i);
+  }
+  // Suffixes shorter than the key.
+  for (let i = Math.max(0, text.length - k + 1); i < text.length; i++) {
+    if (key.startsWith(text.slice(i))) out.push(i);
+  }
+  return out;
+}
+
+/**
+ * @param previous the delivered text (held whitespace excluded)
+ * @param held whitespace held back after it
+ * @param continuation the continuation's text so far (after any preamble or fence removed)
+ * @param final no more continuation text will come
+ */
+export function findRestatement(
+  previous: string,
+  held: string,
+  continuation: string,
+  final: boolean,
+): Restatement {
+  if (continuation === '') return final ? NONE : WAIT;
+  let lead = 0;
+  while (lead < continuation.length && isWs(continuation[lead] ?? '')) lead++;
+  if (lead === continuation.length && !final) return WAIT;
+
+  // Direct: the continuation starts with the candidate. Led: whitespace, then the candidate.
+  const looks: Array<{ leadingWs: string; probe: string }> = [
+    { leadingWs: '', probe: continuation },
+  ];
+  if (lead > 0 && lead < continuation.length) {
+    looks.push({ leadingWs: continuation.slice(0, lead), probe: continuation.slice(lead) });
+  }
+  let best: { length: number; offset: number; result: Restatement } | undefined;
+  for (const { leadingWs, probe } of looks) {
+    for (const i of agreeingStarts(previous, probe)) {
+      const boundary = boundaryAt(previous, i);
+      if (boundary === undefined) continue;
+      // A whitespace-led look needs a candidate that starts with a visible character.
+      if (leadingWs !== '' && isWs(previous[i] ?? '')) continue;
+      const text = previous.slice(i);
+      if (text.length > probe.length) {
+        // The continuation so far is a prefix of this candidate: it may still be restating it.
+        if (!final && couldTake({ boundary, text, leadingWs, held })) return WAIT;
+        continue;
+      }
+      const next = probe.length > text.length ? (probe[text.length] ?? '') : final ? '' : undefined;
+      const verdict = judge({ boundary, text, next, leadingWs, held });
+      if (verdict.take === 'need-next') return WAIT; // only when not final
+      if (verdict.take === false) continue;
+      const length = leadingWs.length + text.length;
+      if (best === undefined || text.length > best.offset) {
+        best = {
+          length,
+          offset: text.length,
+          result: {
+            kind: 'found',
+            length,
+            rule: verdict.rule,
+            boundary,
+            confidence: verdict.confidence,
+          },
+        };
+      }
+      break; // ascending starts: the first taken candidate of a look is its longest
+    }
+  }
+  return best?.result ?? NONE;
+}

@@ -1,0 +1,157 @@
+/**
+ * The restatement rules: where in the delivered text a restatement may start, and when a
+ * continuation that repeats the text from there is taken as a restatement rather than as real
+ * text that happens to repeat it.
+ *
+ * A continuation turn writes new text after the partial message; a model may restate the end of
+ * what it had written before going on. A suffix S of the delivered text is a candidate when the
+ * continuation starts with S and S starts at a boundary:
+ *
+ * | boundary   | S starts...                                        | example (delivered | continuation)          |
+ * |------------|----------------------------------------------------|-------------------------------------------|
+ * | `all`      | at the start of the delivered text                 | "Migration" / "Migration plan: ..."        |
+ * | `line`     | at a line start (indentation included)             | "- item tw" / "- item two"                 |
+ * | `word`     | after whitespace                                   | "incremental synchronis" / "synchronisation" |
+ * | `fragment` | at a word inside a token (after ` . ( / ...)        | "call `getUs" / "getUserById()`"           |
+ * | `chars`    | anywhere in a script without spaces                | "日本語のテキス" / "テキストです"          |
+ *
+ * Whether a candidate is taken (the ambiguity policy; see the README, "How the seam works"):
+ *
+ * 1. Two or more words: taken. Real text that repeats its last two words at once ("the cat the
+ *    cat") is far rarer than a model restating them.
+ * 2. One word, the continuation starting with it directly (no whitespace first): taken when it
+ *    holds two or more letters. Appending it would glue the word to itself without a space
+ *    ("synchronissynchronisation", "nono"); a model that merely continued would have started
+ *    with a space or with the rest of the word. One letter ("a", "I") is taken only when the
+ *    continuation then leaves the word ("a few"): "a" + "ardvark" is more likely the word
+ *    "aardvark" than a restart. Known ambiguity, decided for restatement: a word that is its
+ *    own prefix twice, cut at the half ("mur" + "mur of" reads "mur of", not "murmur of").
+ * 3. Digits and punctuation alone ("1", "}", "#"): taken only when the stream had whitespace
+ *    after them (held back, so the token was complete: "- " then "- item") or when four or more
+ *    characters long; "1" + "1.5" may be "11.5", "#" + "# Title" may be "## Title".
+ * 4. Scripts without spaces: three or more characters. Reduplication of one or two characters is
+ *    ordinary Chinese and Japanese (看看, いろいろ, 研究研究 repeats two); of three, rare.
+ * 5. A continuation that starts with whitespace and then repeats the text (" had had"): only
+ *    two or more words are taken, since a model that writes a leading space is appending, and
+ *    "had had" is real text. After a newline, the repeat must also span a line break or end
+ *    mid-word: a complete line written twice ("x += 1" on two lines) is real code.
+ * 6. A line restated with its indentation ("    re" / "    return x"): taken whenever the line
+ *    holds something visible; the indentation makes a coincidence implausible.
+ *
+ * The longest taken candidate wins; while a longer candidate could still match, the seam waits
+ * for more of the continuation.
+ */
+import type { SeamRecord, SeamRule } from '../report.js';
+import {
+  charAt,
+  charBefore,
+  clusterStart,
+  hasTwoWords,
+  isUnspaced,
+  isWord,
+  isWs,
+  shape,
+} from './chars.js';
+
+export type Boundary = 'all' | 'line' | 'word' | 'fragment' | 'chars';
+
+/** The boundary a restatement starting at `i` of `text` would start at, if any. */
+export function boundaryAt(text: string, i: number): Boundary | undefined {
+  if (i === 0) return 'all';
+  if (!clusterStart(text, i)) return undefined;
+  const prev = charBefore(text, i);
+  if (prev === '\n') return 'line';
+  const cur = charAt(text, i);
+  if (isWs(cur)) return undefined;
+  if (isWs(prev)) return 'word';
+  if (isWord(cur) && !isWord(prev)) return 'fragment';
+  if (isUnspaced(cur) || isUnspaced(prev)) return 'chars';
+  return undefined;
+}
+
+export type Verdict =
+  | { take: true; rule: SeamRule; confidence: SeamRecord['confidence'] }
+  | { take: false }
+  /** The answer depends on the continuation's next character, not there yet. */
+  | { take: 'need-next' };
+
+const NO: Verdict = { take: false };
+
+export interface Judged {
+  boundary: Boundary;
+  /** The candidate restatement (a suffix of the delivered text). */
+  text: string;
+  /** The continuation's character after the candidate ('' at its end, when final). */
+  next: string | undefined;
+  /** The continuation started with whitespace before the candidate. */
+  leadingWs: string;
+  /** Whitespace held back after the delivered text (the stream had it; the client has not). */
+  held: string;
+}
+
+function ruleFor(boundary: Boundary, multiWord: boolean): SeamRule {
+  if (boundary === 'all' || boundary === 'line') return boundary;
+  if (boundary === 'chars') return 'chars';
+  return multiWord ? 'words' : boundary === 'fragment' ? 'fragment' : 'word';
+}
+
+/** Whether the candidate is a restatement (the policy in the module comment). */
+export function judge(c: Judged): Verdict {
+  const s = c.text;
+  const multi = hasTwoWords(s);
+  if (c.leadingWs !== '') {
+    // Rule 5: the continuation wrote whitespace first.
+    if (!multi) return NO;
+    if (c.leadingWs.includes('\n') && !s.includes('\n')) {
+      if (c.next === undefined) return { take: 'need-next' };
+      const endsMidWord = isWord(s.slice(-1)) && isWord(c.next);
+      if (!endsMidWord) return NO;
+    }
+    return { take: true, rule: ruleFor(c.boundary, true), confidence: 'high' };
+  }
+  if (c.boundary === 'line' && isWs(s[0] ?? '')) {
+    // Rule 6: a line restated with its indentation.
+    const visible = s.trim();
+    if (visible === '') return NO;
+    return { take: true, rule: 'line', confidence: visible.length >= 3 ? 'high' : 'medium' };
+  }
+  if (multi) return { take: true, rule: ruleFor(c.boundary, true), confidence: 'high' };
+  const sh = shape(s);
+  if (sh.unspaced > 0 && sh.unspaced === sh.letters) {
+    // Rule 4.
+    if (sh.unspaced < 3) return NO;
+    return {
+      take: true,
+      rule: c.boundary === 'all' ? 'all' : 'chars',
+      confidence: sh.unspaced >= 6 ? 'high' : 'medium',
+    };
+  }
+  if (sh.letters >= 2) {
+    // Rule 2.
+    return {
+      take: true,
+      rule: ruleFor(c.boundary, false),
+      confidence: sh.visible >= 6 ? 'high' : sh.visible >= 3 ? 'medium' : 'low',
+    };
+  }
+  if (sh.letters === 1) {
+    if (sh.visible >= 4)
+      return { take: true, rule: ruleFor(c.boundary, false), confidence: 'medium' };
+    if (c.next === undefined) return { take: 'need-next' };
+    if (c.next !== '' && isWord(c.next)) return NO;
+    return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
+  }
+  // Rule 3: digits and punctuation.
+  if (sh.visible >= 4)
+    return { take: true, rule: ruleFor(c.boundary, false), confidence: 'medium' };
+  if (c.held !== '') return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
+  return NO;
+}
+
+/** Whether a candidate could be taken once complete (the seam waits for it). */
+export function couldTake(c: Omit<Judged, 'next'>): boolean {
+  for (const next of [' ', 'x', '\n']) {
+    if (judge({ ...c, next }).take === true) return true;
+  }
+  return false;
+}
