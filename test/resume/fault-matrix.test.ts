@@ -34,6 +34,7 @@ import {
   type ContinuationBehaviour,
   continuationText,
   cutWord,
+  lastCodePoints,
   loadScenarios,
   type MockServer,
   openFenceAt,
@@ -137,7 +138,13 @@ const NO_SPACE_SCRIPT =
 
 function classify(received: string, partial: string, rest: string): CutClass {
   if (openFenceAt(partial) !== undefined) return 'in-fence';
-  if (NO_SPACE_SCRIPT.test([...partial.slice(-2)].at(-1) ?? '')) return 'cjk';
+  // In a script without spaces, and no space in the last 4 code points: a model restating
+  // characters there restates those (restateChars 4), not "s 東京" or "\n\n日本".
+  if (
+    NO_SPACE_SCRIPT.test([...partial.slice(-2)].at(-1) ?? '') &&
+    !/\s/u.test(lastCodePoints(partial, 4))
+  )
+    return 'cjk';
   if (/\n\s*$/u.test(received)) return 'after-newline';
   if (/^\s/u.test(rest) || /\s$/u.test(received)) return 'space';
   return cutWord(partial, rest) !== '' ? 'mid-word' : 'punctuation';
@@ -380,11 +387,18 @@ function sampledCases(v: Variant): Case[] {
   }
   const stall = ns[Math.floor(random() * ns.length)] as number;
   add(`stall after ${stall}`, { '1': { kind: 'stall', afterEvents: stall, ms: STALL_MS } });
-  const double = ns[Math.floor(random() * ns.length)] as number;
-  add(`double drop after ${double}, then after 5 of the continuation`, {
-    '1': { kind: 'drop', afterEvents: double },
-    '2': { kind: 'drop', afterEvents: 5 },
-  });
+  // The second cut lands a few deltas into the continuation: for a behaviour of one kind of
+  // text (characters restated in Chinese), where that text goes on (not "? Cou" + " Could").
+  const unspaced = v.behaviour.classes?.includes('cjk') === true;
+  const doubles = unspaced
+    ? ns.filter((n) => !/[\sA-Za-z]/u.test(v.cuts.get(n)?.rest.slice(0, 40) ?? ' '))
+    : ns;
+  const double = doubles[Math.floor(random() * doubles.length)];
+  if (double !== undefined)
+    add(`double drop after ${double}, then after 5 of the continuation`, {
+      '1': { kind: 'drop', afterEvents: double },
+      '2': { kind: 'drop', afterEvents: 5 },
+    });
   return cases;
 }
 
