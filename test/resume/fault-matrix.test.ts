@@ -600,7 +600,14 @@ function textDifference(got: unknown, want: unknown): string {
     if (x === y) continue;
     let at = 0;
     while (at < x.length && x[at] === y[at]) at++;
-    const around = (t: string) => JSON.stringify(t.slice(Math.max(0, at - 40), at + 40));
+    const around = (t: string) => {
+      // 40 UTF-16 units each side, widened so that no surrogate pair is split in the excerpt.
+      let from = Math.max(0, at - 40);
+      let to = Math.min(t.length, at + 40);
+      if (/[\udc00-\udfff]/u.test(t[from] ?? '')) from--;
+      if (/[\ud800-\udbff]/u.test(t[to - 1] ?? '')) to++;
+      return JSON.stringify(t.slice(from, to));
+    };
     return `block ${i} differs at character ${at}: got ${around(x)}, expected ${around(y)}`;
   }
   return 'the blocks differ outside their text';
@@ -612,7 +619,7 @@ function seamDetail(c: Case): string {
   if (cut === undefined) return 'no partial text';
   const fields = { ...c.variant.behaviour.fields };
   const continuation = continuationText(cut.partial, cut.rest, fields);
-  return `partial text (${cut.cls}) ends ${JSON.stringify(cut.partial.slice(-50))}; continuation starts ${JSON.stringify(continuation.slice(0, 70))}`;
+  return `partial text (${cut.cls}) ends ${JSON.stringify([...cut.partial].slice(-50).join(''))}; continuation starts ${JSON.stringify([...continuation].slice(0, 70).join(''))}`;
 }
 
 /** The line of the summary a variant counts in: its behaviour (and model for r0 and r3). */
