@@ -8,6 +8,7 @@ const benches: Array<() => Promise<unknown>> = [
   () => import('./sse.bench.js'),
   () => import('./proxy.bench.js'),
   () => import('./resume.bench.js'),
+  () => import('./seam.bench.js'),
   // benches:end
 ];
 

@@ -35,6 +35,7 @@ interface Flags {
   maxBodyBytes?: number;
   shutdownDeadlineMs?: number;
   logLevel?: ProxyConfig['logLevel'];
+  instructionTail?: number;
 }
 
 const HELP_AFTER = `
@@ -51,7 +52,7 @@ Settings, highest precedence first:
 
 Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstreaming,
 stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
-shutdownDeadlineMs, upstreamConnections, logLevel, instruction, thinking.
+shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail, thinking.
 
 Local endpoints (never forwarded): GET /healthz, GET /metrics (Prometheus).
 Logs: one JSON line per request on stdout; API keys are never logged.`;
@@ -91,6 +92,11 @@ export function register(program: Command): void {
       '--shutdown-deadline-ms <ms>',
       'on SIGTERM/SIGINT, how long open streams may still run (default 30000)',
       integer('--shutdown-deadline-ms'),
+    )
+    .option(
+      '--instruction-tail <chars>',
+      'characters of the partial text quoted in a continuation turn, so the model knows where it stopped (0: none; default 100)',
+      integer('--instruction-tail'),
     )
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)

@@ -1,13 +1,17 @@
 /**
  * `lifeline verify (--scenario FILE|NAME | --request FILE) [--runs N] [--upstream URL]
- * [--fault JSON] [--json]`: reruns the smallest failing action through lifeline N times and
- * reports that it now completes (see src/diagnose/verify.ts). Exit 0 when every run passes,
- * 1 when one fails, 2 on bad input.
+ * [--fault JSON] [--cut N|random [--seed N]] [--seam auto|append] [--instruction-tail N]
+ * [--json]`: reruns the smallest failing action through lifeline N times and reports that it
+ * now completes (see src/diagnose/verify.ts); with `--cut`, lifeline cuts each run's stream
+ * itself and audits the seams (src/diagnose/verify-cut.ts, verify-seams.ts, seam-audit.ts).
+ * Exit 0 when every run passes and no seam is flagged, 1 otherwise, 2 on bad input.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
+  type CutSpec,
   formatVerify,
   formatVerifyRun,
   VerifyInputError,
@@ -36,6 +40,10 @@ interface VerifyFlags {
   readonly maxAttempts?: string;
   readonly stallTimeout?: string;
   readonly json?: boolean;
+  readonly cut?: string;
+  readonly seed?: string;
+  readonly seam?: string;
+  readonly instructionTail?: string;
 }
 
 const DEFAULT_RUNS = 5;
@@ -64,6 +72,55 @@ function positiveInt(value: string, flag: string): number {
     throw new BadInput(`${flag} must be a whole number of at least 1 (got "${value}")`);
   }
   return n;
+}
+
+function nonNegativeInt(value: string, flag: string, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n > max) {
+    throw new BadInput(`${flag} must be a whole number from 0 to ${max} (got "${value}")`);
+  }
+  return n;
+}
+
+interface AuditFlags {
+  cut: CutSpec | undefined;
+  seam: 'auto' | 'append' | undefined;
+  instructionTail: number | undefined;
+}
+
+function auditFlags(flags: VerifyFlags): AuditFlags {
+  let cut: CutSpec | undefined;
+  if (flags.cut !== undefined) {
+    if (flags.cut.trim() === 'random') {
+      cut = {
+        kind: 'random',
+        seed:
+          flags.seed === undefined
+            ? randomBytes(4).readUInt32BE(0)
+            : nonNegativeInt(flags.seed, '--seed', 0xffff_ffff),
+      };
+    } else if (/^\d+$/.test(flags.cut.trim())) {
+      cut = { kind: 'event', event: positiveInt(flags.cut, '--cut') };
+    } else {
+      throw new BadInput(
+        `--cut takes an event number (cut after that SSE event) or "random" (got "${flags.cut}")`,
+      );
+    }
+  }
+  if (flags.seed !== undefined && cut?.kind !== 'random') {
+    throw new BadInput('--seed goes with --cut random');
+  }
+  if (flags.seam !== undefined && flags.seam !== 'auto' && flags.seam !== 'append') {
+    throw new BadInput(`--seam is auto or append (got "${flags.seam}")`);
+  }
+  return {
+    cut,
+    seam: flags.seam,
+    instructionTail:
+      flags.instructionTail === undefined
+        ? undefined
+        : nonNegativeInt(flags.instructionTail, '--instruction-tail', 100_000),
+  };
 }
 
 function resolveScenario(spec: string): Scenario {
@@ -179,6 +236,46 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+const HELP_AFTER = `
+Seam audit (--cut):
+  lifeline cuts the stream itself, client side (the first attempt of each run that streams
+  ends with undici's "terminated" / "other side closed" right after the chosen SSE event), so
+  the engine resumes as on a real drop, against any upstream, the real API included. Each run
+  then prints where it was cut, and every seam of the final text: the rule that joined it,
+  characters trimmed, confidence, and 60 characters on each side around a ‖ marker, escaped
+  (\\n, \\t, \\u00a0) so whitespace shows; then the final text's length and whether it completed.
+  --cut N         after event N (1 = message_start; comments do not count). A cut where there
+                  is no text (a tool input, between blocks) is reported as such.
+  --cut random    after a text delta chosen uniformly among those with more text of their block
+                  after them (text on both sides of the seam), seeded (--seed; run r of seed s
+                  picks the same position of the same stream). It reads the whole first attempt
+                  before replaying it up to the cut, so it pays for that attempt in full.
+  A local mock's scripted faults are turned off (unless --fault is given): lifeline cuts.
+  Suspicion flags, on the final text around each seam:
+    repeat  text repeated across the seam: 3+ words (or 4+ characters of a script without
+            spaces) ending the text before it and starting the text after it, or the last 3
+            words before it again within 60 characters after it. One or two repeated words
+            ("had had") are not flagged.
+    glued   a word glued across it: a repeated chunk of 3+ letters split by the seam
+            ("synchronis‖synchronisation"), or lower to upper case inside a word ("quick‖Brown";
+            not in code).
+    fence   a code fence marker not at a line start just after the seam ("re‖\`\`\`python"),
+            or an odd number of fence lines where the uncut text has an even one.
+    space   two or more spaces where the two sides meet, between words in prose.
+  Exit 1 when a run fails or a seam is flagged; 0 otherwise; 2 on bad input.
+
+Examples:
+  lifeline verify --scenario seed-opus-4-6-code-execution --runs 10
+  lifeline verify --scenario plain-long-text --fault '{"*":{"kind":"drop","afterEvents":40}}' --max-attempts 3
+  ANTHROPIC_API_KEY=... lifeline verify --request request.json -H "anthropic-beta: code-execution-2025-08-25"
+  ANTHROPIC_API_KEY=... lifeline verify --request body.json --cut random --runs 5
+      (the real API, https://api.anthropic.com unless --upstream or $ANTHROPIC_BASE_URL)
+  ANTHROPIC_API_KEY=... lifeline verify --request body.json --cut 40 --seam append --json
+  lifeline mock --port 8765 &
+  lifeline verify --request body.json --upstream http://127.0.0.1:8765 -H "x-mock-scenario: seam-restate" --cut random --seed 7 --runs 10
+  lifeline verify --scenario seam-restate --cut random --runs 10 --instruction-tail 0
+`;
+
 export function register(program: Command): void {
   program
     .command('verify')
@@ -206,16 +303,24 @@ export function register(program: Command): void {
     )
     .option('--max-attempts <n>', "lifeline's attempt budget per run (default 6)")
     .option('--stall-timeout <ms>', 'no byte for this long is a stall (default 90000)')
-    .option('--json', 'print JSON (schema lifeline.verify/1)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n' +
-        '  lifeline verify --scenario seed-opus-4-6-code-execution --runs 10\n' +
-        '  lifeline verify --scenario plain-long-text --fault \'{"*":{"kind":"drop","afterEvents":40}}\' --max-attempts 3\n' +
-        '  ANTHROPIC_API_KEY=... lifeline verify --request request.json -H "anthropic-beta: code-execution-2025-08-25"',
+    .option(
+      '--cut <n|random>',
+      'seam audit: lifeline cuts the first streamed attempt of each run itself, after SSE event n or at a random text delta, resumes, and audits each seam',
     )
+    .option('--seed <n>', 'the seed of --cut random (default: a random one, printed)')
+    .option(
+      '--seam <auto|append>',
+      "the engine's seam: auto (default) trims what a continuation restates; append joins it as written (deliberately naive, to compare)",
+    )
+    .option(
+      '--instruction-tail <chars>',
+      "characters of the partial text quoted in a continuation turn's instruction (the engine's default unless given; 0 quotes none)",
+    )
+    .option('--json', 'print JSON (schema lifeline.verify/1)')
+    .addHelpText('after', HELP_AFTER)
     .action(async (flags: VerifyFlags) => {
       let what: VerifyTarget;
+      let audit: AuditFlags;
       let runs: number;
       let maxAttempts: number | undefined;
       let stallTimeoutMs: number | undefined;
@@ -229,6 +334,7 @@ export function register(program: Command): void {
           flags.stallTimeout === undefined
             ? undefined
             : positiveInt(flags.stallTimeout, '--stall-timeout');
+        audit = auditFlags(flags);
         what = target(flags);
       } catch (err) {
         if (!(err instanceof BadInput)) throw err;
@@ -251,6 +357,9 @@ export function register(program: Command): void {
           runs,
           policy: maxAttempts === undefined ? undefined : { maxAttempts },
           stallTimeoutMs,
+          cut: audit.cut,
+          seam: audit.seam,
+          instructionTail: audit.instructionTail,
           onRun: ({ run, total, result: done }) => {
             if (tty) {
               if (done === undefined) progressStream.write(`\rrun ${run}/${total}`);
@@ -270,6 +379,6 @@ export function register(program: Command): void {
       process.stdout.write(
         json ? `${JSON.stringify(result, null, 2)}\n` : formatVerify(result, { runLines: tty }),
       );
-      process.exitCode = result.failed === 0 ? 0 : 1;
+      process.exitCode = result.failed === 0 && (result.audit?.suspicious ?? 0) === 0 ? 0 : 1;
     });
 }

@@ -10,7 +10,7 @@
  * Runs go one after another through `lifelineFetch`, the same path a client integration takes.
  */
 import { randomBytes } from 'node:crypto';
-import { type LifelineFetchOptions, lifelineFetch } from '../integrations/index.js';
+import { type FetchLike, type LifelineFetchOptions, lifelineFetch } from '../integrations/index.js';
 import { MessageAccumulator, parseStreamEvent } from '../message/index.js';
 import { type FaultMap, type Scenario, startMock } from '../mock/index.js';
 import {
@@ -22,8 +22,13 @@ import {
 } from '../resume/index.js';
 import { SseDecoder } from '../sse/index.js';
 import { comparable, firstDifference, normalizeContinuationThinking } from './verify-compare.js';
+import { type CutInfo, type CutSpec, cuttingFetch, type StreamTracker } from './verify-cut.js';
+import { auditSeams, type SeamAudit } from './verify-seams.js';
 
+export type { SeamFlag, SeamFlagKind } from './seam-audit.js';
+export type { CutInfo, CutSpec, CutWhere } from './verify-cut.js';
 export { formatVerify, formatVerifyRun } from './verify-format.js';
+export type { SeamAudit } from './verify-seams.js';
 
 export const VERIFY_SCHEMA = 'lifeline.verify/1';
 
@@ -55,7 +60,22 @@ export interface VerifyOptions {
   onRun?: ((progress: { run: number; total: number; result?: VerifyRun }) => void) | undefined;
   /** The fetch lifeline wraps (default: the global fetch). */
   fetch?: LifelineFetchOptions['fetch'];
+  /**
+   * The seam audit: lifeline cuts the first streamed attempt of each run itself (after event N,
+   * or at a seeded random text delta), resumes, and audits each seam of the final text.
+   */
+  cut?: CutSpec | undefined;
+  /** The engine's seam: `auto` (default) or `append` (the deliberately naive one, to compare). */
+  seam?: 'auto' | 'append' | undefined;
+  /** Characters of the partial text quoted in a continuation turn's instruction. */
+  instructionTail?: number | undefined;
 }
+
+/** Where a verify run with `cut` was cut (the partial and uncut texts left out). */
+export type VerifyCut = Omit<CutInfo, 'partialText' | 'uncutText'> & {
+  /** Characters of the cut text block delivered before the cut. */
+  partialChars?: number | undefined;
+};
 
 export interface VerifyRun {
   run: number;
@@ -69,6 +89,28 @@ export interface VerifyRun {
   strategies: string[];
   /** Why the run failed; `undefined` when it passed. */
   reason: string | undefined;
+  /** The final message's text (text blocks) and whether the stream completed. */
+  text?: { chars: number; completed: boolean; stopReason: string | null } | undefined;
+  /** With `cut`: where the stream was cut (`undefined` when no attempt streamed). */
+  cut?: VerifyCut | undefined;
+  /** With `cut`: every seam of the final text, audited. */
+  seams?: SeamAudit[] | undefined;
+  /** With `cut`: a seam has a suspicion flag. */
+  suspicious?: boolean | undefined;
+}
+
+export interface VerifyAudit {
+  /** `random` or the event number. */
+  cut: 'random' | number;
+  /** The seed of `random` cuts. */
+  seed?: number | undefined;
+  seam: 'auto' | 'append';
+  instructionTail?: number | undefined;
+  /** Runs whose stream was cut. */
+  cutRuns: number;
+  seams: number;
+  /** Seams with a suspicion flag. */
+  suspicious: number;
 }
 
 export interface VerifyResult {
@@ -86,6 +128,8 @@ export interface VerifyResult {
   passed: number;
   failed: number;
   timings: { p50Ms: number; maxMs: number; minMs: number };
+  /** With `cut`: the seam audit's settings and totals. */
+  audit?: VerifyAudit | undefined;
   recoveries: {
     /** Runs that needed at least one resume. */
     runs: number;
@@ -160,6 +204,8 @@ interface Prepared {
   headers: (run: number) => Record<string, string>;
   /** Whether the run's message is right; the reason when it is not. */
   check: (accumulator: MessageAccumulator) => string | undefined;
+  /** The uncut message's text blocks joined by newlines, when known (a scenario's). */
+  reference: string | undefined;
   close: () => Promise<void>;
   describe: VerifyResult['target'];
 }
@@ -173,6 +219,14 @@ function isLoopback(url: string): boolean {
   }
 }
 
+/** Text blocks' text joined by newlines (the seam audit's fence-parity reference). */
+function textOfBlocks(content: readonly { type: string }[]): string {
+  return content
+    .map((b) => (b.type === 'text' ? (b as { text?: unknown }).text : undefined))
+    .filter((t): t is string => typeof t === 'string')
+    .join('\n');
+}
+
 function completes(accumulator: MessageAccumulator): string | undefined {
   const snap = accumulator.snapshot();
   if (snap.error !== undefined) {
@@ -182,14 +236,19 @@ function completes(accumulator: MessageAccumulator): string | undefined {
   return undefined;
 }
 
-async function prepare(target: VerifyTarget): Promise<Prepared> {
+/**
+ * `cutting`: lifeline cuts the streams itself (the seam audit), so a mock's own faults, which
+ * would cut first, are turned off unless faults are given.
+ */
+async function prepare(target: VerifyTarget, cutting: boolean): Promise<Prepared> {
   // Each verify gets its own run ids, so a mock's per-run attempt counters start at 1.
   const tag = randomBytes(4).toString('hex');
   if (target.kind === 'scenario') {
     const { scenario } = target;
+    const faults = target.faults ?? (cutting ? {} : undefined);
     const mock = await startMock({
       scenarios: [scenario],
-      ...(target.faults !== undefined ? { faults: target.faults } : {}),
+      ...(faults !== undefined ? { faults } : {}),
     });
     const container = scenario.message.container;
     const skills = container?.skills;
@@ -223,6 +282,7 @@ async function prepare(target: VerifyTarget): Promise<Prepared> {
           ? undefined
           : `the message differs from the scenario's: ${difference}`;
       },
+      reference: textOfBlocks(scenario.message.content),
       close: () => mock.close(),
       describe: {
         kind: 'scenario',
@@ -249,16 +309,19 @@ async function prepare(target: VerifyTarget): Promise<Prepared> {
   const basePath = base.pathname.replace(/\/$/, '').replace(/\/v1\/messages$/, '');
   const url = new URL(`${basePath}/v1/messages`, base).toString();
   const mockHeaders = target.faults !== undefined || isLoopback(target.upstream);
+  // A local mock's scripted faults would cut before lifeline does: none, unless given.
+  const faults = target.faults ?? (cutting && isLoopback(target.upstream) ? {} : undefined);
   return {
     url,
     body: { ...target.body, stream: true },
     headers: (run) => ({
       ...(target.apiKey !== undefined ? { 'x-api-key': target.apiKey } : {}),
       ...(mockHeaders ? { 'x-mock-run': `verify-${tag}-${run}` } : {}),
-      ...(target.faults !== undefined ? { 'x-mock-faults': JSON.stringify(target.faults) } : {}),
+      ...(faults !== undefined ? { 'x-mock-faults': JSON.stringify(faults) } : {}),
       ...target.headers,
     }),
     check: completes,
+    reference: undefined,
     close: async () => {},
     describe: {
       kind: 'request',
@@ -270,6 +333,12 @@ async function prepare(target: VerifyTarget): Promise<Prepared> {
   };
 }
 
+function cutForRun(info: CutInfo | undefined): VerifyCut | undefined {
+  if (info === undefined) return undefined;
+  const { partialText, uncutText: _uncut, ...rest } = info;
+  return partialText === undefined ? rest : { ...rest, partialChars: partialText.length };
+}
+
 async function runOnce(
   prepared: Prepared,
   run: number,
@@ -277,6 +346,9 @@ async function runOnce(
   models: ModelTable,
 ): Promise<VerifyRun> {
   let report: RecoveryReport | undefined;
+  let cut: CutInfo | undefined;
+  let continuation: StreamTracker | undefined;
+  const base: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   const fetchThrough = lifelineFetch({
     logger: false,
     models,
@@ -285,10 +357,26 @@ async function runOnce(
     },
     ...(options.policy !== undefined ? { policy: options.policy } : {}),
     ...(options.stallTimeoutMs !== undefined ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
-    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    ...(options.seam !== undefined ? { seam: options.seam } : {}),
+    ...(options.instructionTail !== undefined ? { instructionTail: options.instructionTail } : {}),
+    fetch:
+      options.cut === undefined
+        ? base
+        : cuttingFetch(
+            base,
+            options.cut,
+            run,
+            (info) => {
+              cut = info;
+            },
+            (attempt, tracker) => {
+              if (cut?.cut === true && attempt === cut.attempt + 1) continuation = tracker;
+            },
+          ),
   });
   const started = performance.now();
   let reason: string | undefined;
+  let accumulator: MessageAccumulator | undefined;
   try {
     const response = await fetchThrough(prepared.url, {
       method: 'POST',
@@ -302,13 +390,14 @@ async function runOnce(
     if (response.status !== 200 || response.body === null) {
       reason = `the upstream answered ${response.status}${apiError(await response.text())}`;
     } else {
-      reason = prepared.check(await readMessage(response.body));
+      accumulator = await readMessage(response.body);
+      reason = prepared.check(accumulator);
     }
   } catch (err) {
     reason = errorText(err);
   }
   const ms = round(performance.now() - started);
-  return {
+  const result: VerifyRun = {
     run,
     pass: reason === undefined,
     ms,
@@ -318,6 +407,30 @@ async function runOnce(
     strategies: report?.strategies.slice() ?? [],
     reason,
   };
+  if (options.cut === undefined) return result;
+  const snap = accumulator?.snapshot();
+  const content = snap?.blocks ?? [];
+  const text = textOfBlocks(content);
+  const seams = auditSeams({
+    content,
+    stopReason: snap?.stopReason ?? null,
+    seams: report?.seams ?? [],
+    attempts: result.attempts,
+    cut,
+    reference: prepared.reference ?? cut?.uncutText,
+    continuationText: continuation?.firstText(),
+  });
+  return {
+    ...result,
+    text: {
+      chars: text.length,
+      completed: snap?.stopped === true && snap.error === undefined,
+      stopReason: snap?.stopReason ?? null,
+    },
+    cut: cutForRun(cut),
+    seams,
+    suspicious: seams.some((seam) => seam.flags.length > 0),
+  };
 }
 
 /** Runs the target `options.runs` times, one after another. */
@@ -325,7 +438,7 @@ export async function verify(target: VerifyTarget, options: VerifyOptions): Prom
   if (!Number.isInteger(options.runs) || options.runs < 1) {
     throw new VerifyInputError(`runs must be a whole number of at least 1 (got ${options.runs})`);
   }
-  const prepared = await prepare(target);
+  const prepared = await prepare(target, options.cut !== undefined);
   // One table for the whole verify: a model's refusal of prefill, once learned, is kept.
   const models = new ModelTable();
   const runs: VerifyRun[] = [];
@@ -342,9 +455,28 @@ export async function verify(target: VerifyTarget, options: VerifyOptions): Prom
   const times = runs.map((r) => r.ms).sort((a, b) => a - b);
   const strategies: Record<string, number> = {};
   for (const r of runs) for (const s of r.strategies) strategies[s] = (strategies[s] ?? 0) + 1;
+  const cut = options.cut;
+  const audit: VerifyAudit | undefined =
+    cut === undefined
+      ? undefined
+      : {
+          cut: cut.kind === 'random' ? 'random' : cut.event,
+          ...(cut.kind === 'random' ? { seed: cut.seed } : {}),
+          seam: options.seam ?? 'auto',
+          ...(options.instructionTail !== undefined
+            ? { instructionTail: options.instructionTail }
+            : {}),
+          cutRuns: runs.filter((r) => r.cut?.cut === true).length,
+          seams: runs.reduce((n, r) => n + (r.seams?.length ?? 0), 0),
+          suspicious: runs.reduce(
+            (n, r) => n + (r.seams?.filter((seam) => seam.flags.length > 0).length ?? 0),
+            0,
+          ),
+        };
   return {
     schema: VERIFY_SCHEMA,
     target: prepared.describe,
+    ...(audit !== undefined ? { audit } : {}),
     runs,
     passed: runs.filter((r) => r.pass).length,
     failed: runs.filter((r) => !r.pass).length,

@@ -52,6 +52,8 @@ export const proxyConfigSchema = z
     logLevel: z.enum(LOG_LEVELS),
     /** The user message of a continuation turn. */
     instruction: z.string().min(1),
+    /** Characters of the partial text quoted in a continuation turn (0: none; default 100). */
+    instructionTail: nonNegativeInt,
     thinking: z.enum(['hold', 'stream']),
   })
   .partial()

@@ -148,6 +148,9 @@ function engineOptions(
     },
     ...(s.instruction !== undefined ? { instruction: s.instruction } : {}),
     ...(s.thinking !== undefined ? { thinking: s.thinking } : {}),
+    ...(s.instructionTail !== undefined ? { instructionTail: s.instructionTail } : {}),
+    // Seam excerpts are message content: kept (in the trace's report) only with trace content on.
+    seamExcerpts: s.traceContent,
     signal: ex.signal,
     trace,
     onReport,
@@ -239,6 +242,10 @@ async function streamThroughEngine(
       extraInputTokens: report.extraInputTokens,
       extraOutputTokens: report.extraOutputTokens,
       ...(report.containerId !== undefined ? { containerId: report.containerId } : {}),
+      // Seams without their excerpts: logs never carry message content.
+      ...(report.seams.length > 0
+        ? { seams: report.seams.map(({ excerpt: _excerpt, ...seam }) => seam) }
+        : {}),
     };
     if (report.outcome !== 'clean') ex.log.summary = summarize(report);
   };

@@ -13,6 +13,7 @@ export class ProxyMetrics {
   readonly streams: Counter;
   readonly streamFailures: Counter<'kind'>;
   readonly recoveries: Counter<'strategy'>;
+  readonly seams: Counter<'rule' | 'confidence'>;
   readonly recoveryLatency: Histogram;
   readonly upstreamResponses: Counter<'status'>;
   readonly bytesDownstream: Counter;
@@ -44,6 +45,12 @@ export class ProxyMetrics {
       name: `${p}recoveries_total`,
       help: 'Resumes performed, by strategy (restart, prefill, continue, end-at-tool, complete).',
       labelNames: ['strategy'],
+      registers,
+    });
+    this.seams = new Counter({
+      name: `${p}seams_total`,
+      help: 'Continuation text joined to delivered text, by the seam rule that decided (append, words, word, fragment, line, chars, all) and its confidence (high, medium, low).',
+      labelNames: ['rule', 'confidence'],
       registers,
     });
     this.recoveryLatency = new Histogram({
@@ -84,6 +91,9 @@ export class ProxyMetrics {
   /** Counts what one engine request went through. */
   observeReport(report: RecoveryReport): void {
     for (const kind of report.failures) this.streamFailures.inc({ kind });
+    for (const seam of report.seams) {
+      this.seams.inc({ rule: seam.rule, confidence: seam.confidence });
+    }
     if (report.outcome === 'recovered') {
       for (const strategy of report.strategies) this.recoveries.inc({ strategy });
       this.recoveryLatency.observe(report.addedLatencyMs / 1000);

@@ -100,6 +100,8 @@ interface SeamState {
   /** 'open': merge into the open downstream text block; 'new': a new block after a closed text block. */
   target: 'open' | 'new';
   context: SeamContext;
+  /** For a 'new' target: the whitespace the closed block already ends with. */
+  deliveredWs: string;
   /** The continuation's text so far. */
   buffer: string;
   /** The upstream block's `content_block_start` data (for a 'new' target). */
@@ -135,7 +137,7 @@ interface Attempt {
    * open block's, or the last block's when that is text). Thinking may come first (a
    * continuation that opens with its own thinking); any other block ends the chance.
    */
-  seamFrom: string | undefined;
+  seamFrom: { text: string; downIndex: number } | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -202,16 +204,25 @@ export class Splicer {
     };
   }
 
-  /** The text a resumed attempt's first text block continues, if any. */
-  #deliveredTextEnd(): string | undefined {
-    if (this.#open !== undefined) {
-      return this.#open.pendingStart === undefined
-        ? (this.#downstream.snapshot().open?.text ?? '')
+  /** The text a resumed attempt's first text block continues, if any, and its block. */
+  #deliveredTextEnd(): { text: string; downIndex: number } | undefined {
+    const open = this.#open;
+    if (open !== undefined) {
+      return open.pendingStart === undefined
+        ? { text: this.#downstream.snapshot().open?.text ?? '', downIndex: open.downIndex }
         : undefined;
     }
     const blocks = this.#downstream.snapshot().blocks;
     const last = blocks[blocks.length - 1] as (ContentBlock & { text?: string }) | undefined;
-    return last?.type === 'text' ? (last.text ?? '').replace(WS_TAIL, '') : undefined;
+    return last?.type === 'text'
+      ? { text: (last.text ?? '').replace(WS_TAIL, ''), downIndex: blocks.length - 1 }
+      : undefined;
+  }
+
+  /** Whitespace a closed text block ends with (already delivered). */
+  #closedTrailingWs(downIndex: number): string {
+    const block = this.#downstream.snapshot().blocks[downIndex] as { text?: unknown } | undefined;
+    return typeof block?.text === 'string' ? (WS_TAIL.exec(block.text)?.[0] ?? '') : '';
   }
 
   /** Starts the next attempt, planned with `strategy`. */
@@ -452,16 +463,17 @@ export class Splicer {
       if (seamFrom !== undefined) {
         // A resumed attempt's first text block continues the delivered text: seam it.
         const mode = this.#seamMode(a.strategy);
-        const open = this.#open;
+        const open = this.#open?.downIndex === seamFrom.downIndex ? this.#open : undefined;
+        // A closed block (closed by the continuation's own thinking, or before the failure)
+        // already delivered its trailing whitespace: the seam weighs it as held whitespace.
+        const deliveredWs = open === undefined ? this.#closedTrailingWs(seamFrom.downIndex) : '';
         a.routes.set(index, {
           kind: 'text',
           downIndex: open?.downIndex,
           seam: {
             target: open !== undefined ? 'open' : 'new',
-            context:
-              open !== undefined
-                ? seamContext(seamFrom, open.heldWs, mode)
-                : seamContext(seamFrom, '', mode),
+            context: seamContext(seamFrom.text, open?.heldWs ?? deliveredWs, mode),
+            deliveredWs,
             buffer: '',
             start: block,
           },
@@ -662,9 +674,11 @@ export class Splicer {
     let text = decision.text;
     let offset = 0;
     if (seam.target === 'new') {
-      // The closed block already has its whitespace; a whitespace-only continuation is dropped.
-      text = text.replace(/^\s+/, '');
-      if (text === '') return;
+      // A closed block that ends with whitespace already has the seam's whitespace; one that
+      // does not (closed by the continuation's thinking right after a word) gets the
+      // continuation's. A whitespace-only continuation is dropped.
+      if (seam.deliveredWs !== '') text = text.replace(/^\s+/, '');
+      if (text.trim() === '') return;
       this.#closeOpen(out);
       route.downIndex = this.#nextOut++;
       this.#open = {

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/diagnose/index.js';
 import { firstDifference } from '../../src/diagnose/verify-compare.js';
 import { loadScenarioFile, type MockServer, startMock } from '../../src/mock/index.js';
@@ -11,40 +10,7 @@ import {
   SEED_REQUEST,
   SEED_SCENARIO_FILE,
 } from '../fixtures/captures/make-seed-capture.js';
-
-/** Runs the CLI in-process, capturing its output and exit code. */
-async function cli(
-  args: string[],
-  options: { tty?: boolean; env?: Record<string, string> } = {},
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
-    err += String(chunk);
-    return true;
-  });
-  const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
-  Object.defineProperty(process.stdout, 'isTTY', {
-    value: options.tty === true,
-    configurable: true,
-  });
-  for (const [name, value] of Object.entries(options.env ?? {})) vi.stubEnv(name, value);
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    if (tty === undefined) Reflect.deleteProperty(process.stdout, 'isTTY');
-    else Object.defineProperty(process.stdout, 'isTTY', tty);
-    vi.unstubAllEnvs();
-    process.exitCode = undefined;
-  }
-}
+import { cli } from './verify-cli.js';
 
 let dir: string;
 let upstream: MockServer;

@@ -142,6 +142,37 @@ describe('the seam in the splicer', () => {
     expect(splicer.seams[0]).toMatchObject({ blockIndex: 2, offset: 0, rule: 'word' });
   });
 
+  it('after its own thinking, a continuation keeps the space it opens with (the closed block ended with a word)', () => {
+    const splicer = new Splicer();
+    const out: Uint8Array[] = [];
+    push(splicer, [start, textStart(0), text(0, 'It closes the token')], out);
+    splicer.failAttempt(out);
+    splicer.beginAttempt('continue', []);
+    push(
+      splicer,
+      [
+        start,
+        [
+          'content_block_start',
+          { index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+        ],
+        [
+          'content_block_delta',
+          { index: 0, delta: { type: 'thinking_delta', thinking: 'Go on.' } },
+        ],
+        ['content_block_delta', { index: 0, delta: { type: 'signature_delta', signature: 'sig' } }],
+        stop(0),
+        textStart(1),
+        text(1, ' would be next.'),
+        stop(1),
+        ...end,
+      ],
+      out,
+    );
+    const blocks = received(out);
+    expect((blocks[0] ?? '') + (blocks[2] ?? '')).toBe('It closes the token would be next.');
+  });
+
   it('a naive seam (seam: "append") appends the restatement', () => {
     const { splicer, out } = resumed({ seam: 'append' }, [
       textStart(0),
