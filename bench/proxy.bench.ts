@@ -43,6 +43,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
+import { pressure, serveProbe } from './proxy-pressure.js';
 
 const ROLE = process.env.LIFELINE_BENCH_ROLE;
 const CLIENTS = Number(process.env.PROXY_BENCH_CLIENTS ?? 50);
@@ -51,6 +52,8 @@ const ROUNDS = Number(process.env.PROXY_BENCH_ROUNDS ?? 3);
 const DELTAS = Number(process.env.PROXY_BENCH_DELTAS ?? 400);
 const HOLD = Number(process.env.PROXY_BENCH_HOLD ?? 500);
 const LATENCY_STREAMS = Number(process.env.PROXY_BENCH_LATENCY_STREAMS ?? 200);
+/** `pressure`: only the 2,000-stream phase (proxy-pressure.ts); anything else: every phase. */
+const ONLY = process.env.PROXY_BENCH_ONLY;
 const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const SCENARIO = 'bench-small-deltas';
 const SELF = fileURLToPath(import.meta.url);
@@ -428,6 +431,25 @@ async function main(): Promise<void> {
   );
   const mock = await startChild('mock', { BENCH_SEED: String(seed) });
   const lifeline = await startChild('proxy', { BENCH_UPSTREAM: mock.url });
+  const pressurePhase = () =>
+    pressure({
+      url: lifeline.url,
+      pid: lifeline.pid,
+      headers: HEADERS,
+      body: BODY,
+      expected: scenarioText(seed),
+      events: DELTAS + 6,
+      self: SELF,
+    });
+  if (ONLY === 'pressure') {
+    try {
+      await pressurePhase();
+    } finally {
+      await lifeline.stop();
+      await mock.stop();
+    }
+    return;
+  }
   const pipe = await startChild('pipe', { BENCH_UPSTREAM: mock.url });
   const nginx = await startNginx(mock.url);
   if (typeof nginx === 'string') console.log(`nginx column skipped: ${nginx}`);
@@ -530,6 +552,8 @@ async function main(): Promise<void> {
           ? ''
           : `, nginx ${perCore(ng).toFixed(0)}; lifeline/nginx: ${(perCore(life) / perCore(ng)).toFixed(2)}`),
     );
+    console.log('');
+    await pressurePhase();
   } finally {
     if (typeof nginx !== 'string') await nginx.stop();
     await lifeline.stop();
@@ -541,4 +565,5 @@ async function main(): Promise<void> {
 if (ROLE === 'mock') await serveMock();
 else if (ROLE === 'proxy') await serveProxy();
 else if (ROLE === 'pipe') await servePipe();
+else if (ROLE === 'probe') await serveProbe();
 else await main();

@@ -33,6 +33,8 @@ interface Flags {
   stallTimeoutMs?: number;
   maxAttempts?: number;
   maxBodyBytes?: number;
+  maxConcurrentRequests?: number;
+  listenBacklog?: number;
   shutdownDeadlineMs?: number;
   logLevel?: ProxyConfig['logLevel'];
   instructionTail?: number;
@@ -52,9 +54,20 @@ Settings, highest precedence first:
 
 Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstreaming,
 stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
-shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail, thinking.
+maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests, listenBacklog,
+shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail,
+thinking.
 
-Local endpoints (never forwarded): GET /healthz, GET /metrics (Prometheus).
+Refused before the upstream is contacted, in the API's error shape:
+  413 request_too_large   a body over maxBodyBytes (every path; Expect: 100-continue gets it
+                          instead of 100 Continue)
+  529 overloaded_error    maxConcurrentRequests in flight (retry-after: 1)
+  503 overloaded_error    shutting down (retry-after: 1, connection: close)
+
+Local endpoints (never forwarded): GET /healthz (503 while shutting down), GET /readyz (503
+while shutting down or at maxConcurrentRequests), GET /metrics (Prometheus).
+Shutdown (SIGTERM/SIGINT): the proxy keeps listening; open requests have
+--shutdown-deadline-ms to finish, then it exits. A second signal exits at once.
 Logs: one JSON line per request on stdout; API keys are never logged.`;
 
 export function register(program: Command): void {
@@ -89,8 +102,18 @@ export function register(program: Command): void {
       integer('--max-body-bytes', 1),
     )
     .option(
+      '--max-concurrent-requests <n>',
+      'requests forwarded at once; more get 529 overloaded_error with retry-after (0: no cap; default 5000)',
+      integer('--max-concurrent-requests'),
+    )
+    .option(
+      '--listen-backlog <n>',
+      'connections the kernel queues before the proxy accepts them (capped by net.core.somaxconn; default 4096)',
+      integer('--listen-backlog', 1),
+    )
+    .option(
       '--shutdown-deadline-ms <ms>',
-      'on SIGTERM/SIGINT, how long open streams may still run (default 30000)',
+      'on SIGTERM/SIGINT, how long open requests may still run while new ones get 503 (default 30000)',
       integer('--shutdown-deadline-ms'),
     )
     .option(
@@ -133,8 +156,8 @@ export function register(program: Command): void {
           }
           stopping = true;
           process.stderr.write(
-            `lifeline proxy: ${signal}: no new connections; open streams have ` +
-              `${proxy.settings.shutdownDeadlineMs} ms to finish\n`,
+            `lifeline proxy: ${signal}: draining (/healthz and /readyz answer 503, new requests ` +
+              `get 503); open requests have ${proxy.settings.shutdownDeadlineMs} ms to finish\n`,
           );
           proxy.close().then(resolve, resolve);
         };

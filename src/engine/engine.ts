@@ -83,6 +83,8 @@ export async function runStream(
   const userSignal = options.signal;
   const t0 = performance.now();
   const splicer = new Splicer(options);
+  /** When the client last got bytes (keep-alive comments while a seam holds text back). */
+  let lastOutputAt = t0;
 
   const report: RecoveryReport = {
     model: original.model,
@@ -368,7 +370,18 @@ export async function runStream(
             message: `upstream sent an SSE error event: ${error.type ?? 'unknown'}${error.message ? ` (${error.message})` : ''}`,
           };
         }
-        if (out.length > 0) yield concat(out.splice(0));
+        if (out.length > 0) {
+          lastOutputAt = performance.now();
+          yield concat(out.splice(0));
+        } else if (keepAliveMs > 0 && splicer.seamPending) {
+          // A continuation restating a long text is held until the seam decides: the upstream
+          // is busy, the client hears nothing. Keep its read timeout from firing.
+          const now = performance.now();
+          if (now - lastOutputAt >= keepAliveMs) {
+            lastOutputAt = now;
+            yield new TextEncoder().encode(encodeComment('lifeline resuming: seam'));
+          }
+        }
       }
       return { kind: 'eof', message: 'the upstream body ended without message_stop' };
     } catch (err) {

@@ -43,9 +43,34 @@ export const proxyConfigSchema = z
     deadlineMs: positiveInt,
     /** SSE comments downstream while recovering, every N ms (0 disables). */
     keepAliveMs: nonNegativeInt,
-    /** Largest request body the proxy reads (POST /v1/messages). */
+    /**
+     * Largest request body the proxy accepts, on every path (streamed or passed through): a
+     * larger one is refused with 413 request_too_large.
+     */
     maxBodyBytes: positiveInt,
-    /** How long open streams may run after SIGTERM/SIGINT. */
+    /** Per-path overrides of maxBodyBytes, by exact path: {"/v1/files": 524288000}. */
+    maxBodyBytesByPath: z.record(z.string(), positiveInt).superRefine((record, ctx) => {
+      for (const path of Object.keys(record)) {
+        if (!/^\/\S*$/.test(path)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [path],
+            message: 'paths start with "/" and hold no spaces, e.g. "/v1/files"',
+          });
+        }
+      }
+    }),
+    /**
+     * Requests forwarded upstream at once (streams and passthrough alike; 0: no cap). One more
+     * is answered at once with 529 overloaded_error and retry-after, which clients retry.
+     */
+    maxConcurrentRequests: nonNegativeInt,
+    /** Length of the listen queue (connections the kernel accepts before the proxy takes them). */
+    listenBacklog: positiveInt,
+    /**
+     * After SIGTERM/SIGINT: how long open requests may still run. Meanwhile the proxy keeps
+     * listening: /healthz and /readyz answer 503, new requests get 503 with retry-after.
+     */
     shutdownDeadlineMs: nonNegativeInt,
     /** Cap on connections per upstream origin (0: no cap; each open stream holds one). */
     upstreamConnections: nonNegativeInt,
@@ -71,6 +96,8 @@ type DefaultedKey =
   | 'maxAttempts'
   | 'keepAliveMs'
   | 'maxBodyBytes'
+  | 'maxConcurrentRequests'
+  | 'listenBacklog'
   | 'shutdownDeadlineMs'
   | 'upstreamConnections'
   | 'logLevel';
@@ -89,6 +116,9 @@ export const DEFAULT_CONFIG: Readonly<Required<Pick<ProxyConfig, DefaultedKey>>>
   maxAttempts: 6,
   keepAliveMs: 5_000,
   maxBodyBytes: 32 * 1024 * 1024,
+  maxConcurrentRequests: 5_000,
+  // Linux caps it at net.core.somaxconn (4096 since kernel 5.4, 128 before).
+  listenBacklog: 4_096,
   shutdownDeadlineMs: 30_000,
   upstreamConnections: 0,
   logLevel: 'info',

@@ -37,6 +37,11 @@ export interface Exchange {
   log: Record<string, unknown>;
   /** Body bytes written to the client. */
   bytesDown: number;
+  /**
+   * The client sent `Expect: 100-continue` and waits for `100 Continue` before its body
+   * (cleared once it is sent; see admission.ts).
+   */
+  expectsContinue: boolean;
 }
 
 export interface ProxyContext {

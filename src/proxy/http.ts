@@ -22,6 +22,12 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/**
+ * Not hop-by-hop, but the proxy's to answer: it sends `100 Continue` itself (admission.ts)
+ * and uploads the body as soon as it has it; undici refuses the header anyway.
+ */
+const HANDLED_HERE = ['expect'];
+
 export type HeaderRecord = Record<string, string | string[]>;
 
 /** Names listed in a `Connection` header are hop-by-hop for that message too. */
@@ -65,7 +71,7 @@ export function upstreamRequestHeaders(
   const out = copyHeaders(
     headers,
     HOP_BY_HOP,
-    options.rewrittenBody ? ['content-length', 'accept-encoding'] : [],
+    options.rewrittenBody ? [...HANDLED_HERE, 'content-length', 'accept-encoding'] : HANDLED_HERE,
   );
   if (options.rewrittenBody) out['accept-encoding'] = 'identity';
   return out;

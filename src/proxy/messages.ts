@@ -28,7 +28,9 @@ import {
   summarize,
 } from '../resume/index.js';
 import { SseDecoder } from '../sse/index.js';
+import { acceptBody, bodyLimit, refuseTooLarge } from './admission.js';
 import { type Exchange, type ProxyContext, ShutdownError } from './exchange.js';
+import { fairSlices } from './fair-share.js';
 import {
   discardRest,
   downstreamResponseHeaders,
@@ -55,19 +57,13 @@ const STATUS_FOR_ERROR_TYPE: Record<string, number> = {
 
 export async function handleMessages(ex: Exchange, ctx: ProxyContext): Promise<void> {
   const { res } = ex;
-  const limit = ctx.settings.maxBodyBytes;
+  const limit = bodyLimit(ctx.settings, ex.path);
+  acceptBody(ex);
   const read = await readBody(ex.req, limit);
   if (read.kind === 'aborted') return;
   if (read.kind === 'too-large') {
-    sendApiError(
-      res,
-      413,
-      'request_too_large',
-      `lifeline: the request body is larger than the proxy's limit of ${limit} bytes` +
-        `${read.declared !== undefined ? ` (content-length: ${read.declared})` : ''}. ` +
-        'Send a smaller request, or raise the limit with the maxBodyBytes config setting.',
-      { 'x-lifeline-request-id': ex.id },
-    );
+    ctx.metrics.refused.inc({ reason: 'too_large' });
+    refuseTooLarge(ex, limit, read.declared);
     discardRest(ex.req, limit);
     return;
   }
@@ -224,7 +220,8 @@ async function streamThroughEngine(
         signal,
       });
       ctx.metrics.upstreamResponses.inc({ status: String(r.statusCode) });
-      return { status: r.statusCode, headers: toWebHeaders(r.headers), body: r.body };
+      // Sliced, so that thousands of busy streams still leave the loop free to accept.
+      return { status: r.statusCode, headers: toWebHeaders(r.headers), body: fairSlices(r.body) };
     } catch (err) {
       if (!signal.aborted) ctx.metrics.upstreamResponses.inc({ status: 'error' });
       throw err;

@@ -19,6 +19,7 @@ export class ProxyMetrics {
   readonly bytesDownstream: Counter;
   readonly activeStreams: Gauge;
   readonly bufferedBytes: Gauge;
+  readonly refused: Counter<'reason'>;
 
   /** `buffered`: the bytes written to clients and not yet taken by their sockets, now. */
   constructor(buffered: () => number, options: { processMetrics?: boolean } = {}) {
@@ -82,6 +83,12 @@ export class ProxyMetrics {
       collect() {
         this.set(buffered());
       },
+    });
+    this.refused = new Counter({
+      name: `${p}refused_requests_total`,
+      help: 'Requests the proxy answered itself without contacting the upstream, by reason: overloaded (529, maxConcurrentRequests reached), draining (503, shutting down), too_large (413, body over the limit).',
+      labelNames: ['reason'],
+      registers,
     });
     if (options.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: p });

@@ -6,8 +6,20 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
+import {
+  acceptBody,
+  BodyTooLargeError,
+  bodyLimit,
+  limitBody,
+  refuseTooLarge,
+} from './admission.js';
 import type { Exchange, ProxyContext } from './exchange.js';
-import { downstreamResponseHeaders, sendApiError, upstreamRequestHeaders } from './http.js';
+import {
+  discardRest,
+  downstreamResponseHeaders,
+  sendApiError,
+  upstreamRequestHeaders,
+} from './http.js';
 
 /** Non-streaming calls can legitimately take minutes; past this, give the client an answer. */
 const PASSTHROUGH_TIMEOUT_MS = 10 * 60_000;
@@ -38,8 +50,20 @@ export async function forward(
     req.headers['content-length'] !== undefined ||
     req.headers['transfer-encoding'] !== undefined;
   let upstreamBody: Buffer | Readable | undefined;
+  const limit = bodyLimit(ctx.settings, ex.path);
+  let tooLarge = false;
   if (body !== undefined) upstreamBody = body;
-  else if (hasBody) upstreamBody = req;
+  else if (hasBody) {
+    // Streamed up as it comes, and cut off (the upstream request aborted) past the limit.
+    const limiter = limitBody(limit);
+    limiter.once('error', (err) => {
+      if (!(err instanceof BodyTooLargeError)) return;
+      tooLarge = true;
+      req.unpipe(limiter);
+    });
+    acceptBody(ex);
+    upstreamBody = req.pipe(limiter);
+  }
   const headers = upstreamRequestHeaders(req.headers, { rewrittenBody: false });
   if (body !== undefined) headers['content-length'] = String(body.length);
 
@@ -56,6 +80,12 @@ export async function forward(
     });
   } catch (err) {
     if (ex.signal.aborted) return;
+    if (tooLarge) {
+      ctx.metrics.refused.inc({ reason: 'too_large' });
+      refuseTooLarge(ex, limit, undefined);
+      discardRest(req, limit);
+      return;
+    }
     ctx.metrics.upstreamResponses.inc({ status: 'error' });
     ex.log.upstreamError = err instanceof Error ? err.message : String(err);
     sendApiError(res, 502, 'api_error', unreachableMessage(ctx, err), {

@@ -1,14 +1,24 @@
 /**
  * `lifeline proxy`: an HTTP server that protects any client, in any language, pointed at it
  * through ANTHROPIC_BASE_URL. Streaming `POST /v1/messages` runs through the resume engine;
- * every other request is passed to the configured upstream unchanged. `/healthz` and
- * `/metrics` are the proxy's own and never forwarded.
+ * every other request is passed to the configured upstream unchanged. `/healthz`, `/readyz`
+ * and `/metrics` are the proxy's own and never forwarded. What is refused before the upstream
+ * is contacted (draining, overload, bodies over the limit) is in admission.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { DestinationStream, Logger } from 'pino';
+import {
+  acceptBody,
+  bodyLimit,
+  declaredLength,
+  refuseDraining,
+  refuseOverloaded,
+  refuseTooLarge,
+} from './admission.js';
 import {
   DEFAULT_CONFIG,
   type ProxyConfig,
@@ -16,7 +26,9 @@ import {
   type ResolvedProxyConfig,
 } from './config.js';
 import { ClientClosedError, type Exchange, type ProxyContext, ShutdownError } from './exchange.js';
-import { apiErrorBody, routeLabel, sendApiError } from './http.js';
+import { noteConnection, turn } from './fair-share.js';
+import { apiErrorBody, discardRest, routeLabel, sendApiError } from './http.js';
+import { answerLocal, LOCAL_PATHS, methodNotAllowed, type Readiness } from './local.js';
 import { createProxyLogger } from './log.js';
 import { handleMessages } from './messages.js';
 import { ProxyMetrics } from './metrics.js';
@@ -44,8 +56,10 @@ export interface ProxyServer {
   /** Bytes written to clients and not yet accepted by their sockets, summed. */
   bufferedBytes(): number;
   /**
-   * Stops accepting, lets open requests finish for up to `deadlineMs` (default: the
-   * shutdownDeadlineMs setting), then ends the rest (streams get an SSE error event) and closes.
+   * Drains, then closes: /healthz and /readyz answer 503 and new requests get 503 with
+   * retry-after (the listener stays open) while open requests finish for up to `deadlineMs`
+   * (default: the shutdownDeadlineMs setting); then the rest are ended (streams get an SSE
+   * error event) and the listener closes.
    */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -82,6 +96,8 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   };
   const logger = givenLogger ?? createProxyLogger(settings.logLevel, logDestination);
   const active = new Set<Exchange>();
+  /** Exchanges admitted to the upstream (what maxConcurrentRequests caps, what draining waits for). */
+  const forwarding = new Set<Exchange>();
   const controllers = new Map<Exchange, AbortController>();
   const bufferedBytes = () => {
     let total = 0;
@@ -94,16 +110,17 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   });
   const ctx: ProxyContext = { settings, upstream, metrics, logger };
   let closing = false;
-  let idleWaiters: Array<() => void> = [];
+  let drainedWaiters: Array<() => void> = [];
 
   const finish = (ex: Exchange, started: number) => {
     if (!active.delete(ex)) return;
     controllers.delete(ex);
+    const wasForwarding = forwarding.delete(ex);
     const { res } = ex;
     const completed = res.writableFinished;
     const status = completed ? res.statusCode : 499;
     metrics.requests.inc({ path: routeLabel(ex.path), method: ex.method, status: String(status) });
-    const local = ex.path === '/healthz' || ex.path === '/metrics';
+    const local = LOCAL_PATHS.has(ex.path);
     const recovery = ex.log.recovery as { outcome?: string } | undefined;
     const level =
       recovery?.outcome === 'failed' || status >= 500 ? 'warn' : local ? 'debug' : 'info';
@@ -121,41 +138,53 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       'request',
     );
     if (closing) setImmediate(() => server.closeIdleConnections());
-    if (active.size === 0) {
-      const waiters = idleWaiters;
-      idleWaiters = [];
+    if (wasForwarding && forwarding.size === 0) {
+      const waiters = drainedWaiters;
+      drainedWaiters = [];
       for (const w of waiters) w();
     }
   };
 
+  /** Ready for traffic: not draining and below maxConcurrentRequests. */
+  const readiness = (): Readiness => {
+    if (closing) return 'shutting-down';
+    const max = settings.maxConcurrentRequests;
+    return max > 0 && forwarding.size >= max ? 'overloaded' : 'ok';
+  };
+
   const route = async (ex: Exchange): Promise<void> => {
-    const { res, method, path } = ex;
-    if (path === '/healthz') {
-      ex.req.resume();
-      if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(ex, 'GET, HEAD');
-      const body = JSON.stringify({ status: closing ? 'shutting-down' : 'ok' });
-      res.writeHead(closing ? 503 : 200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-      });
-      res.end(method === 'HEAD' ? undefined : body);
+    const { method, path } = ex;
+    if (LOCAL_PATHS.has(path)) return answerLocal(ex, metrics, readiness);
+    // Refusals come before the body is read (or, with Expect: 100-continue, even sent).
+    if (closing) {
+      metrics.refused.inc({ reason: 'draining' });
+      return refuseDraining(ex);
+    }
+    const limit = bodyLimit(settings, path);
+    const declared = declaredLength(ex);
+    if (declared !== undefined && declared > limit) {
+      metrics.refused.inc({ reason: 'too_large' });
+      const uploading = !ex.expectsContinue;
+      refuseTooLarge(ex, limit, declared);
+      if (uploading) discardRest(ex.req, limit);
       return;
     }
-    if (path === '/metrics') {
-      ex.req.resume();
-      if (method !== 'GET') return methodNotAllowed(ex, 'GET');
-      const text = await metrics.text();
-      res.writeHead(200, {
-        'content-type': metrics.contentType,
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
-      return;
+    const max = settings.maxConcurrentRequests;
+    if (max > 0 && forwarding.size >= max) {
+      metrics.refused.inc({ reason: 'overloaded' });
+      return refuseOverloaded(ex, max);
     }
+    forwarding.add(ex);
+    // Starting a request (body, engine, upstream connection) waits its turn like stream work:
+    // a thousand requests read in one iteration must not hold up the next accept.
+    const wait = turn();
+    if (wait !== undefined) await wait;
+    if (ex.signal.aborted) return;
     if (MESSAGES_PATHS.has(path)) {
       if (method === 'POST') return handleMessages(ex, ctx);
       // Browsers' CORS preflight is the API's to answer.
       if (method !== 'OPTIONS') {
+        acceptBody(ex);
         ex.req.resume();
         return methodNotAllowed(ex, 'POST');
       }
@@ -163,7 +192,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     return forward(ex, ctx, undefined);
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
     const started = performance.now();
     const { path, search } = requestTarget(req.url);
     const controller = new AbortController();
@@ -177,6 +206,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       signal: controller.signal,
       log: {},
       bytesDown: 0,
+      expectsContinue,
     };
     active.add(ex);
     controllers.set(ex, controller);
@@ -203,7 +233,13 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     });
   };
 
-  const server: Server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, handle);
+  const server: Server = createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) =>
+    handle(req, res, false),
+  );
+  // With this listener Node no longer answers `100 Continue` by itself: the proxy does, once it
+  // has decided to read the body (admission.ts).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  server.on('connection', noteConnection);
   server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -213,7 +249,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     socket.end(clientErrorResponse(err));
   });
 
-  server.listen(settings.port, settings.host);
+  server.listen({ port: settings.port, host: settings.host, backlog: settings.listenBacklog });
   await Promise.race([
     once(server, 'listening'),
     once(server, 'error').then(([err]) => {
@@ -224,38 +260,49 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   const urlHost = address.address.includes(':') ? `[${address.address}]` : address.address;
   const url = `http://${urlHost}:${address.port}`;
   logger.info(
-    { url, upstream: upstream.origin + upstream.basePath, traceDir: settings.traceDir },
+    {
+      url,
+      upstream: upstream.origin + upstream.basePath,
+      traceDir: settings.traceDir,
+      listenBacklog: effectiveBacklog(settings.listenBacklog),
+      maxConcurrentRequests: settings.maxConcurrentRequests,
+    },
     'lifeline proxy listening',
   );
 
   let closed: Promise<void> | undefined;
   const close = (deadlineMs: number = settings.shutdownDeadlineMs): Promise<void> => {
     closed ??= (async () => {
+      // Draining: still listening, so probes see 503 and new requests get a 503 to retry
+      // elsewhere instead of a refused connection; open requests run until the deadline.
       closing = true;
-      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const idle = () =>
-        active.size === 0
+      const drained = () =>
+        forwarding.size === 0
           ? Promise.resolve()
-          : new Promise<void>((resolve) => idleWaiters.push(resolve));
+          : new Promise<void>((resolve) => drainedWaiters.push(resolve));
+      logger.info(
+        { open: forwarding.size, deadlineMs },
+        'lifeline proxy draining: /healthz and /readyz answer 503, new requests get 503',
+      );
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
-        idle(),
+        drained(),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, deadlineMs);
         }),
       ]);
       clearTimeout(timer);
-      if (active.size > 0) {
+      if (forwarding.size > 0) {
         logger.warn(
-          { open: active.size, deadlineMs },
+          { open: forwarding.size, deadlineMs },
           'lifeline: shutdown deadline reached; ending open requests',
         );
-        for (const controller of controllers.values())
-          controller.abort(new ShutdownError(deadlineMs));
+        for (const ex of forwarding) controllers.get(ex)?.abort(new ShutdownError(deadlineMs));
         // Let aborted streams write their closing error event.
-        await Promise.race([idle(), new Promise((resolve) => setTimeout(resolve, 200))]);
+        await Promise.race([drained(), new Promise((resolve) => setTimeout(resolve, 200))]);
       }
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await serverClosed;
       await upstream.close();
@@ -279,12 +326,12 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   };
 }
 
-function methodNotAllowed(ex: Exchange, allow: string): void {
-  sendApiError(
-    ex.res,
-    405,
-    'invalid_request_error',
-    `lifeline: ${ex.method} ${ex.path} is not supported here; use ${allow.split(', ').join(' or ')}.`,
-    { allow, 'x-lifeline-request-id': ex.id },
-  );
+/** The listen queue the kernel grants: the asked length, capped at net.core.somaxconn (Linux). */
+function effectiveBacklog(asked: number): number {
+  try {
+    const cap = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim());
+    return Number.isInteger(cap) && cap > 0 ? Math.min(asked, cap) : asked;
+  } catch {
+    return asked;
+  }
 }

@@ -4,7 +4,7 @@
  * (an absolute-form request target cannot redirect the proxy elsewhere).
  */
 import type { Readable } from 'node:stream';
-import { type Dispatcher, Pool } from 'undici';
+import { buildConnector, Client, type Dispatcher, Pool } from 'undici';
 import type { HeaderRecord } from './http.js';
 
 export interface UpstreamRequest {
@@ -56,6 +56,7 @@ export class Upstream {
     let pool = this.#pools.get(origin);
     if (pool === undefined) {
       pool = new Pool(origin, {
+        factory: clientWithoutSpareConnections,
         // A stream holds its connection for minutes: a low cap would queue new streams.
         connections: this.#connections === 0 ? null : this.#connections,
         pipelining: 1,
@@ -86,6 +87,37 @@ export class Upstream {
     this.#pools.clear();
     await Promise.all(pools.map((p) => p.destroy().catch(() => {})));
   }
+}
+
+/** TCP (or TLS) connections as undici makes them by default. */
+const connectSocket = buildConnector({});
+
+/**
+ * A pool's Client that closes a connection it opened for nothing. When a request is aborted
+ * before its response is complete (the client left, a stall, shutdown), undici closes that
+ * request's connection at once but then opens a new one for the aborted request it re-queued
+ * (nodejs/undici#5845, fix pending in #5846), and that idle connection stays open until the
+ * keep-alive timeout (30 s on a connection that never got a response). A connection that has
+ * no request to carry once undici is done setting it up is closed here; the Client stays in
+ * the pool and connects again for its next request.
+ */
+function clientWithoutSpareConnections(origin: URL, options: Client.Options): Dispatcher {
+  const client: Client = new Client(origin, {
+    ...options,
+    connect(connectOptions, callback) {
+      connectSocket(connectOptions, (...args: buildConnector.CallbackArgs) => {
+        callback(...args);
+        const [err, socket] = args;
+        if (err !== null) return;
+        // undici writes the pending request in the same turn it gets the socket.
+        setImmediate(() => {
+          const { pending, running } = client.stats;
+          if (pending === 0 && running === 0 && !socket.destroyed) socket.destroy();
+        });
+      });
+    },
+  });
+  return client;
 }
 
 /** undici's response headers as a `Headers` (what the engine reads). */

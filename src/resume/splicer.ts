@@ -231,6 +231,14 @@ export class Splicer {
     this.#messageDeltaSeen = false;
   }
 
+  /** A continuation's text is held while its seam is undecided. */
+  get seamPending(): boolean {
+    for (const route of this.#attempt.routes.values()) {
+      if (route.kind === 'text' && route.seam !== undefined) return true;
+    }
+    return false;
+  }
+
   /** Every seam decided so far, in order. */
   get seams(): SeamRecord[] {
     return this.#seams;

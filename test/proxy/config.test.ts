@@ -53,6 +53,26 @@ describe('config file', () => {
     );
   });
 
+  it('reads the load settings and checks maxBodyBytesByPath paths and sizes', () => {
+    const good = file(
+      'load.json',
+      '{"maxConcurrentRequests": 0, "listenBacklog": 8192, "maxBodyBytesByPath": {"/v1/files": 1024}}',
+    );
+    expect(loadProxyConfigFile(good)).toEqual({
+      maxConcurrentRequests: 0,
+      listenBacklog: 8192,
+      maxBodyBytesByPath: { '/v1/files': 1024 },
+    });
+    const badPath = file('by-path.json', '{"maxBodyBytesByPath": {"v1/files": 1024}}');
+    expect(() => loadProxyConfigFile(badPath)).toThrow(
+      /field "maxBodyBytesByPath.v1\/files": paths start with "\/"/,
+    );
+    const badSize = file('by-size.json', '{"maxBodyBytesByPath": {"/v1/files": 0}}');
+    expect(() => loadProxyConfigFile(badSize)).toThrow(/field "maxBodyBytesByPath.\/v1\/files"/);
+    const badBacklog = file('backlog.json', '{"listenBacklog": 0}');
+    expect(() => loadProxyConfigFile(badBacklog)).toThrow(/field "listenBacklog"/);
+  });
+
   it('says when the file is missing or not JSON', () => {
     expect(() => loadProxyConfigFile(join(dir, 'nope.json'))).toThrow(
       /cannot read it \(no such file\)/,
@@ -137,6 +157,10 @@ describe('lifeline proxy (CLI)', () => {
     const { code, stdout } = await cli(['proxy', '--help']).done;
     expect(code).toBe(0);
     expect(stdout).toMatch(/1\. command-line flags\s+2\. the JSON config file.*\s+3\. environment/);
+    for (const flag of ['--max-body-bytes', '--max-concurrent-requests', '--listen-backlog'])
+      expect(stdout).toContain(flag);
+    expect(stdout).toMatch(/529 overloaded_error/);
+    expect(stdout).toMatch(/GET \/readyz/);
   });
 
   it('serves until SIGTERM, then shuts down and exits 0', async () => {

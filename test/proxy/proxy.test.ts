@@ -483,6 +483,28 @@ describe('operations', () => {
     }
   });
 
+  it('logs each seam (rule, characters trimmed, confidence; no text) and counts it in lifeline_seams_total', async () => {
+    const local = await startFixture({}, fx.mock);
+    try {
+      // seam-restate: claude-opus-4-6, a continuation turn restating the last 3 words.
+      await post(local.proxy.url, mockHeaders('seam-restate'), requestBody('seam-restate'));
+      const line = local.log.lines().find((l) => l.msg === 'request') as {
+        recovery: { seams?: Array<Record<string, unknown>> };
+      };
+      const seams = line.recovery.seams ?? [];
+      expect(seams).toHaveLength(1);
+      expect(seams[0]).toMatchObject({ rule: 'words', confidence: 'high', attempt: 2 });
+      expect(seams[0]?.trimmed).toBeGreaterThan(0);
+      expect(seams[0]).not.toHaveProperty('excerpt');
+      const metrics = await (await request(`${local.proxy.url}/metrics`)).body.text();
+      expect(metricValue(metrics, 'lifeline_seams_total', '{rule="words",confidence="high"}')).toBe(
+        1,
+      );
+    } finally {
+      await local.close();
+    }
+  });
+
   it('lets an open stream finish on shutdown, then stops', async () => {
     const local = await startFixture({}, fx.mock);
     const headers = mockHeaders(PLAIN, {

@@ -37,7 +37,12 @@ export function openFence(text: string): OpenFence | undefined {
     }
   }
   if (open === undefined) return undefined;
-  return { marker: open, midLine: text.length > lastBreak + 1 };
+  // The last line is the closing fence being written ("``", "```"): the block is ending, and
+  // a continuation that starts with a fence restates the close, not a reopening.
+  const lastLine = text.slice(lastBreak + 1);
+  const closing = /^ {0,3}(`+|~+)\s*$/u.exec(lastLine)?.[1];
+  if (closing !== undefined && closing[0] === open[0]) return undefined;
+  return { marker: open, midLine: lastLine.length > 0 };
 }
 
 export type FenceReopen =

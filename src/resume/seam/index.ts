@@ -17,7 +17,7 @@ import type { SeamRecord, SeamRemoval, SeamRule } from '../report.js';
 import { isUnspaced, isWord } from './chars.js';
 import { fenceReopen, type OpenFence, openFence } from './fence.js';
 import { findPreamble } from './preamble.js';
-import { findRestatement } from './restatement.js';
+import { findRestatement, type RestatementCache } from './restatement.js';
 import { joinWhitespace } from './whitespace.js';
 
 export { fenceReopen, openFence } from './fence.js';
@@ -36,6 +36,8 @@ export interface SeamContext {
   mode: SeamMode;
   /** The code fence the delivered text stops inside, if any. */
   fence: OpenFence | undefined;
+  /** What earlier decisions on a shorter continuation found (decisions are repeated per delta). */
+  cache: RestatementCache;
 }
 
 export function seamContext(previous: string, held: string, mode: SeamMode): SeamContext {
@@ -44,6 +46,7 @@ export function seamContext(previous: string, held: string, mode: SeamMode): Sea
     held,
     mode,
     fence: mode === 'continuation' ? openFence(previous) : undefined,
+    cache: new Map(),
   };
 }
 
@@ -89,7 +92,14 @@ export function decideSeam(
       if (fence.kind === 'wait') return undefined;
       if (fence.kind === 'fence') {
         const after = rest.slice(fence.length);
-        const inner = findRestatement(previous, held, after, final);
+        const inner = findRestatement(
+          previous,
+          held,
+          after,
+          final,
+          { looks: ctx.cache, key: `fence@${trimmed + fence.length}` },
+          true,
+        );
         if (inner.kind === 'wait') return undefined;
         if (fence.certain || inner.kind === 'found') {
           rest = after;
@@ -99,7 +109,10 @@ export function decideSeam(
         }
       }
     }
-    restatement ??= findRestatement(previous, held, rest, final);
+    restatement ??= findRestatement(previous, held, rest, final, {
+      looks: ctx.cache,
+      key: `@${trimmed}`,
+    });
     if (restatement.kind === 'wait') return undefined;
     if (restatement.kind === 'found') {
       rest = rest.slice(restatement.length);
@@ -112,7 +125,7 @@ export function decideSeam(
   const joined = joinWhitespace(held, rest, final);
   if (joined === undefined) return undefined;
   let { text, whitespace } = joined;
-  if (removed.includes('preamble') && rule === 'append') {
+  if (removed.includes('preamble') && !removed.includes('fence') && rule === 'append') {
     // After a preamble the model started afresh: its first word is a new word, not the rest of
     // a cut one. Unsure either way, so say so.
     confidence = 'low';

@@ -59,12 +59,14 @@ const MAX_PREAMBLE = 200;
 
 export type Preamble = { kind: 'wait' } | { kind: 'none' } | { kind: 'preamble'; length: number };
 
-export function findPreamble(continuation: string, final: boolean): Preamble {
+export function findPreamble(text: string, final: boolean): Preamble {
+  // A preamble is one line: only the continuation's head matters (it may be 100 KB long).
+  const continuation = text.slice(0, MAX_PREAMBLE + 2);
   for (const { pattern } of PREAMBLES) {
     const m = pattern.exec(continuation);
     if (m !== null) return { kind: 'preamble', length: m[0].length };
   }
-  if (final || continuation.length >= MAX_PREAMBLE) return { kind: 'none' };
+  if (final || text.length >= MAX_PREAMBLE) return { kind: 'none' };
   const head = continuation.trimStart().toLowerCase();
   if (head === '') return { kind: 'wait' };
   const after = head.slice(OPENER.exec(head)?.[0].length ?? 0);

@@ -29,6 +29,31 @@ const WAIT: Restatement = { kind: 'wait' };
 const NONE: Restatement = { kind: 'none' };
 
 /**
+ * What one look found on an earlier, shorter continuation, so a longer one only compares the
+ * characters that arrived since (a model restating 100 KB sends thousands of deltas; without it
+ * every delta would compare the whole restatement again).
+ */
+interface LookCache {
+  probeLength: number;
+  starts: number[];
+  /** `couldTake` per start: fixed for a start, and costly on a long suffix. */
+  could: Map<number, boolean>;
+}
+
+/** Per seam: looks keyed by where their probe starts in the continuation. */
+export type RestatementCache = Map<string, LookCache>;
+
+/** Narrows `starts` that agreed on `from` characters of a probe to those agreeing on all of it. */
+function refine(text: string, starts: number[], from: number, probe: string): number[] {
+  const out: number[] = [];
+  for (const i of starts) {
+    const common = Math.min(text.length - i, probe.length);
+    if (common <= from || text.startsWith(probe.slice(from, common), i + from)) out.push(i);
+  }
+  return out;
+}
+
+/**
  * Positions i of `text` where `text.slice(i)` and `probe` agree on their common length,
  * ascending (longest suffix first).
  */
@@ -59,6 +84,8 @@ export function findRestatement(
   held: string,
   continuation: string,
   final: boolean,
+  cache?: { looks: RestatementCache; key: string },
+  afterFence = false,
 ): Restatement {
   if (continuation === '') return final ? NONE : WAIT;
   let lead = 0;
@@ -74,7 +101,15 @@ export function findRestatement(
   }
   let best: { length: number; offset: number; result: Restatement } | undefined;
   for (const { leadingWs, probe } of looks) {
-    for (const i of agreeingStarts(previous, probe)) {
+    const key = `${cache?.key ?? ''}|${leadingWs.length}`;
+    const cached = cache?.looks.get(key);
+    const starts =
+      cached !== undefined && probe.length >= cached.probeLength
+        ? refine(previous, cached.starts, cached.probeLength, probe)
+        : agreeingStarts(previous, probe);
+    const could = cached?.could ?? new Map<number, boolean>();
+    cache?.looks.set(key, { probeLength: probe.length, starts, could });
+    for (const i of starts) {
       const boundary = boundaryAt(previous, i);
       if (boundary === undefined) continue;
       // A whitespace-led look needs a candidate that starts with a visible character.
@@ -82,11 +117,27 @@ export function findRestatement(
       const text = previous.slice(i);
       if (text.length > probe.length) {
         // The continuation so far is a prefix of this candidate: it may still be restating it.
-        if (!final && couldTake({ boundary, text, leadingWs, held })) return WAIT;
+        if (final) continue;
+        let possible = could.get(i);
+        if (possible === undefined) {
+          possible = couldTake({ boundary, text, leadingWs, held, afterFence });
+          could.set(i, possible);
+        }
+        if (possible) return WAIT;
         continue;
       }
       const next = probe.length > text.length ? (probe[text.length] ?? '') : final ? '' : undefined;
-      const verdict = judge({ boundary, text, next, leadingWs, held });
+      const following = probe.slice(text.length, text.length + 4);
+      const verdict = judge({
+        boundary,
+        text,
+        next,
+        following,
+        leadingWs,
+        held,
+        afterFence,
+        final,
+      });
       if (verdict.take === 'need-next') return WAIT; // only when not final
       if (verdict.take === false) continue;
       const length = leadingWs.length + text.length;

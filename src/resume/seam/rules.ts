@@ -28,7 +28,10 @@
  *    own prefix twice, cut at the half ("mur" + "mur of" reads "mur of", not "murmur of").
  * 3. Digits and punctuation alone ("1", "}", "#"): taken only when the stream had whitespace
  *    after them (held back, so the token was complete: "- " then "- item") or when four or more
- *    characters long; "1" + "1.5" may be "11.5", "#" + "# Title" may be "## Title".
+ *    characters long; "1" + "1.5" may be "11.5", "==" after "=" is an operator. At a line start,
+ *    markdown marks followed by a space ("##" then "## Title", "-" then "- item") restate the
+ *    line (gluing would make "####" or "--"), and a code fence cut short ("``" then
+ *    "```python") is restated: five backticks are rarer.
  * 4. Scripts without spaces: three or more characters. Reduplication of one or two characters is
  *    ordinary Chinese and Japanese (看看, いろいろ, 研究研究 repeats two); of three, rare.
  * 5. A continuation that starts with whitespace and then repeats the text (" had had"): only
@@ -37,6 +40,8 @@
  *    mid-word: a complete line written twice ("x += 1" on two lines) is real code.
  * 6. A line restated with its indentation ("    re" / "    return x"): taken whenever the line
  *    holds something visible; the indentation makes a coincidence implausible.
+ * 7. After a reopened code fence, the current line restated from its start: taken however
+ *    short ("d" then "def f():"); reopening the fence already says the model went back.
  *
  * The longest taken candidate wins; while a longer candidate could still match, the seam waits
  * for more of the continuation.
@@ -83,10 +88,16 @@ export interface Judged {
   text: string;
   /** The continuation's character after the candidate ('' at its end, when final). */
   next: string | undefined;
+  /** A few of the continuation's characters after the candidate, as far as they arrived. */
+  following?: string;
   /** The continuation started with whitespace before the candidate. */
   leadingWs: string;
   /** Whitespace held back after the delivered text (the stream had it; the client has not). */
   held: string;
+  /** The continuation reopened the code fence first: it is restating the current line. */
+  afterFence?: boolean;
+  /** No more of the continuation will come. */
+  final?: boolean;
 }
 
 function ruleFor(boundary: Boundary, multiWord: boolean): SeamRule {
@@ -109,6 +120,10 @@ export function judge(c: Judged): Verdict {
     }
     return { take: true, rule: ruleFor(c.boundary, true), confidence: 'high' };
   }
+  if (c.afterFence && c.boundary === 'line' && s.trim() !== '') {
+    // Rule 7: after a reopened fence the model restates the current line, however short.
+    return { take: true, rule: 'line', confidence: s.trim().length >= 3 ? 'high' : 'medium' };
+  }
   if (c.boundary === 'line' && isWs(s[0] ?? '')) {
     // Rule 6: a line restated with its indentation.
     const visible = s.trim();
@@ -116,7 +131,9 @@ export function judge(c: Judged): Verdict {
     return { take: true, rule: 'line', confidence: visible.length >= 3 ? 'high' : 'medium' };
   }
   if (multi) return { take: true, rule: ruleFor(c.boundary, true), confidence: 'high' };
-  const sh = shape(s);
+  // One "word" may be a whole paragraph of a script without spaces: its first 64 characters
+  // decide every threshold below (all of them are under 8), so the rest is not scanned.
+  const sh = shape(s.length > 64 ? s.slice(0, 64) : s);
   if (sh.unspaced > 0 && sh.unspaced === sh.letters) {
     // Rule 4.
     if (sh.unspaced < 3) return NO;
@@ -141,7 +158,26 @@ export function judge(c: Judged): Verdict {
     if (c.next !== '' && isWord(c.next)) return NO;
     return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
   }
-  // Rule 3: digits and punctuation.
+  // Rule 3: digits and punctuation. A fence opener cut short at a line start ("``" then
+  // "```python") is restated: a fence of five backticks is far rarer.
+  if (c.boundary === 'line' && /^(?:`{1,3}|~{1,3})$/u.test(s)) {
+    // Restated only if what follows still makes a fence on its own: "`" + "```python" is the
+    // opener restated, "`" + "``python" its rest.
+    const following = c.following ?? '';
+    let run = 0;
+    while (run < following.length && following[run] === s[0]) run++;
+    if (run === following.length && s.length + run < 3 && !c.final) return { take: 'need-next' };
+    if (s.length + run >= 3) return { take: true, rule: 'line', confidence: 'medium' };
+  }
+  // Markdown marks at a line start ("##", "-", ">", "|") followed by a space in the continuation:
+  // the line restated. Gluing would change the structure ("####", "--").
+  if (c.boundary === 'line' && /^[#>*+|-]{1,6}$/u.test(s)) {
+    const following = c.following ?? '';
+    if (following === '' && c.next === undefined) return { take: 'need-next' };
+    if (following[0] === ' ' || following[0] === '\t') {
+      return { take: true, rule: 'line', confidence: 'medium' };
+    }
+  }
   if (sh.visible >= 4)
     return { take: true, rule: ruleFor(c.boundary, false), confidence: 'medium' };
   if (c.held !== '') return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
@@ -150,8 +186,10 @@ export function judge(c: Judged): Verdict {
 
 /** Whether a candidate could be taken once complete (the seam waits for it). */
 export function couldTake(c: Omit<Judged, 'next'>): boolean {
-  for (const next of [' ', 'x', '\n']) {
-    if (judge({ ...c, next }).take === true) return true;
+  // Any continuation: a space, a letter, a newline, or more of the candidate's own first
+  // character (a fence opener "`" may be followed by "``python").
+  for (const next of [' ', 'x', '\n', c.text[0] ?? ' ']) {
+    if (judge({ ...c, next, following: next.repeat(3) }).take === true) return true;
   }
   return false;
 }

@@ -27,3 +27,25 @@ describe('seam corpus', () => {
     });
   }
 });
+
+describe('seam: restatements longer than any window', () => {
+  const sentence = (i: number) => `Sentence number ${i} explains step ${i * 7} of the migration. `;
+  const text = Array.from({ length: 160 }, (_, i) => sentence(i)).join('');
+  const cut = Math.floor(text.length * 0.8) + 3; // mid-word, past 6,000 characters
+  const partial = text.slice(0, cut);
+  const rest = text.slice(cut);
+
+  it('a continuation restating the whole partial text (over 6,000 characters)', () => {
+    expect(partial.length).toBeGreaterThan(6_000);
+    for (const chunk of [8, 1000]) {
+      expect(join(partial, partial + rest, { chunk }).text).toBe(text);
+    }
+  });
+
+  it('a continuation restating its last 3,000 characters from a sentence start', () => {
+    const from = partial.indexOf('Sentence', partial.length - 3_000);
+    const restated = partial.slice(from);
+    expect(restated.length).toBeGreaterThan(2_000);
+    expect(join(partial, restated + rest, { chunk: 16 }).text).toBe(text);
+  });
+});
