@@ -67,9 +67,27 @@ Scenario file (JSON; a directory loads every *.json not starting with "_"):
     "prefill": "auto",                      auto: from the message's model id (4.6 and later,
                                             or unknown, refuse) | allowed | refused
     "restate": 0,                           a continuation turn restates the last N words
+    "restartWord": true,                    ... restarts the word the cut fell inside
+                                            ("synchronis" -> "synchronisation across")
+    "restateChars": 4,                      ... restates the last N characters (whole grapheme
+                                            clusters; scripts without spaces: 中文, 日本語, ไทย)
+    "restateLines": 1,                      ... restates from the start of the N-th last line
+                                            (list marker, heading, table row, indentation)
+    "restateAll": true,                     ... restates all of the partial text
+    "reopenFence": "tag",                   cut inside a fenced code block: reopens it ("tag":
+                                            the opening line as written, "bare": the backticks)
+                                            and restates the current line from its start
+    "preamble": "Continuing from where I left off:"   ... writes this and a blank line first,
+                                            then the restatement (the last 2 words by default)
     "continuationThinking": false,          a continuation turn opens with a thinking block
     "faults": { "1": FAULT, "2": FAULT, "*": FAULT }   by attempt number; "*" = every one
   }
+
+Continuation behaviours apply to the text block a continuation turn's partial message ends
+in, never to prefill. At most one of restate, restartWord, restateChars, restateLines and
+restateAll; reopenFence (inside a fence: the reopened fence and the current line replace the
+restatement) and then preamble wrap it; a continuationThinking block comes before all of it.
+reopenFence cannot be combined with restateAll.
 
 Faults (event indices count the rendered events: message_start = 0, ping = 1, ...):
   {"kind":"drop","afterEvents":40}           close the socket after 40 whole events

@@ -223,30 +223,221 @@ export function lastWords(text: string, n: number): string {
   return from === undefined ? '' : text.slice(from);
 }
 
-export interface RemainderOptions {
-  /** Continuation turn: restate the last N words of the partial text (0: none). */
+/** A word character: letters, digits, combining marks and `_`. */
+const WORD_CHAR = /^[\p{L}\p{N}\p{M}_]$/u;
+const TRAILING_WORD = /[\p{L}\p{N}\p{M}_]+$/u;
+
+/**
+ * The word a cut fell inside: when `partial` ends with a word character and `rest` starts
+ * with one, the run of word characters `partial` ends with ("...incremental synchronis" ->
+ * "synchronis"); otherwise ''.
+ */
+export function cutWord(partial: string, rest: string): string {
+  const last = [...partial.slice(-2)].at(-1) ?? '';
+  const first = [...rest.slice(0, 2)][0] ?? '';
+  if (!WORD_CHAR.test(last) || !WORD_CHAR.test(first)) return '';
+  return TRAILING_WORD.exec(partial)?.[0] ?? '';
+}
+
+const graphemes = new Intl.Segmenter('und', { granularity: 'grapheme' });
+
+/**
+ * The last `n` code points of `text`, moved back to the start of the grapheme cluster they
+ * would otherwise start inside (an emoji ZWJ sequence, a letter and its combining marks, a
+ * flag): so never a lone surrogate or a stray combining mark. All of `text` when it is shorter.
+ */
+export function lastCodePoints(text: string, n: number): string {
+  if (n <= 0) return '';
+  let at = text.length;
+  for (let count = 0; count < n && at > 0; count++) {
+    const low = text.charCodeAt(at - 1);
+    const high = at >= 2 ? text.charCodeAt(at - 2) : 0;
+    at -= low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? 2 : 1;
+  }
+  if (at === 0) return text;
+  let start = 0;
+  for (const { index } of graphemes.segment(text)) {
+    if (index > at) break;
+    start = index;
+  }
+  return text.slice(start);
+}
+
+/**
+ * `text` from the start of its `n`-th last line: just after its `n`-th last newline, or from
+ * its start when it has fewer (`from` bounds how far back: a line before it is not taken).
+ */
+export function lastLines(text: string, n: number, from = 0): string {
+  if (n <= 0) return '';
+  let at = text.length;
+  for (let i = 0; i < n; i++) {
+    const newline = text.lastIndexOf('\n', at - 1);
+    if (newline < from || at === 0) return text.slice(from);
+    at = newline;
+  }
+  return text.slice(at + 1);
+}
+
+/** A fenced code block still open at the end of a text. */
+export interface OpenFence {
+  /** The opening fence line as written ("```python", "~~~~", "  ```ts title=x"). */
+  line: string;
+  /** Its run of backticks or tildes ("```", "~~~~"). */
+  marker: string;
+  /** Where the block's content starts: just after the opening line's newline. */
+  contentStart: number;
+}
+
+const FENCE_LINE = /^ {0,3}(`{3,}|~{3,})(.*)$/u;
+
+/**
+ * The fenced code block `text` ends inside, as CommonMark reads fences: an opening line of 3+
+ * backticks (whose info string has no backtick) or 3+ tildes, indented at most 3 spaces, that
+ * a newline ends; closed by a line of the same character, at least as long, with nothing but
+ * spaces after it. A fence line outside an open block opens one; inside, only its closer
+ * counts (a ~~~ line inside a ``` block is code). The last line counts only as a closer: an
+ * opening line the cut fell on (or right after, its newline not yet written) opens nothing yet.
+ */
+export function openFenceAt(text: string): OpenFence | undefined {
+  let open: OpenFence | undefined;
+  let lineStart = 0;
+  while (lineStart <= text.length) {
+    const newline = text.indexOf('\n', lineStart);
+    const lineEnd = newline === -1 ? text.length : newline;
+    const line = text.slice(lineStart, lineEnd);
+    const fence = FENCE_LINE.exec(line);
+    if (fence !== null) {
+      const marker = fence[1] as string;
+      const info = fence[2] as string;
+      if (open === undefined) {
+        const valid = marker[0] === '~' || !info.includes('`');
+        if (valid && newline !== -1) open = { line, marker, contentStart: newline + 1 };
+      } else if (
+        marker[0] === open.marker[0] &&
+        marker.length >= open.marker.length &&
+        /^ *$/u.test(info)
+      ) {
+        open = undefined;
+      }
+    }
+    if (newline === -1) break;
+    lineStart = newline + 1;
+  }
+  return open;
+}
+
+/**
+ * How a continuation turn starts, beyond the rest of the partial text: the behaviours a model
+ * that refuses prefill may show when asked to continue its cut message. Each applies to a
+ * continuation turn's partial text block only (never to prefill, never at a block boundary).
+ * P is the partial text as the request carries it; X the rest of the scenario's block.
+ *
+ * Restatement (at most one): how much of P the model repeats before X.
+ * - `restate: N`: the last N words of P.
+ * - `restartWord`: the word the cut fell inside, restarted ("synchronis" + "ation ...");
+ *   nothing when the cut fell between words.
+ * - `restateChars: N`: the last N code points, from a grapheme cluster start (scripts
+ *   without spaces: Chinese, Japanese, Thai).
+ * - `restateLines: N`: from the start of P's N-th last line (a list item with its marker, a
+ *   heading, a table row, a code line with its indentation).
+ * - `restateAll`: all of P (the model restarted its answer).
+ *
+ * Wrappers, applied in this order around the restatement:
+ * - `reopenFence`: when P ends inside an open fenced code block, the model reopens the fence
+ *   (`tag`: its opening line as written, `bare`: the backticks or tildes alone) and, since a
+ *   fence is followed by a line start, restates the current line from its start (or the last
+ *   `restateLines` lines of the block); this replaces the restatement. Outside a fence,
+ *   nothing changes. Not with `restateAll` (which restates the fence itself).
+ * - `preamble`: the model writes it, a blank line, then the restatement (the last 2 words
+ *   when no restatement is set).
+ *
+ * A `continuationThinking` block, when set, comes before all of it, as its own block.
+ */
+export interface ContinuationBehaviour {
   restate?: number;
+  restartWord?: boolean;
+  restateChars?: number;
+  restateLines?: number;
+  restateAll?: boolean;
+  reopenFence?: 'tag' | 'bare';
+  preamble?: string;
+}
+
+/** The restatement fields, in the order the schema reports a second one. */
+export const RESTATEMENT_FIELDS = [
+  'restate',
+  'restartWord',
+  'restateChars',
+  'restateLines',
+  'restateAll',
+] as const;
+
+/** The restatement fields a behaviour sets (restate 0, false and absent are not set). */
+export function restatementsSet(
+  behaviour: ContinuationBehaviour,
+): Array<(typeof RESTATEMENT_FIELDS)[number]> {
+  return RESTATEMENT_FIELDS.filter((name) => {
+    const value = behaviour[name];
+    return typeof value === 'number' ? value > 0 : value === true;
+  });
+}
+
+/** What a continuation turn restates of `partial` before `rest`, by its restatement field. */
+function restatement(partial: string, rest: string, b: ContinuationBehaviour): string {
+  if (b.restateAll) return partial;
+  if ((b.restateLines ?? 0) > 0) return lastLines(partial, b.restateLines ?? 0);
+  if ((b.restateChars ?? 0) > 0) return lastCodePoints(partial, b.restateChars ?? 0);
+  if (b.restartWord) return cutWord(partial, rest);
+  if ((b.restate ?? 0) > 0) return lastWords(partial, b.restate ?? 0);
+  return b.preamble !== undefined ? lastWords(partial, 2) : '';
+}
+
+/**
+ * The text a continuation turn writes for a partial text block: `partial` is the text the
+ * request carried, `rest` the scenario block's text after it. With no behaviour set: `rest`.
+ */
+export function continuationText(
+  partial: string,
+  rest: string,
+  behaviour: ContinuationBehaviour = {},
+): string {
+  const fence = behaviour.reopenFence === undefined ? undefined : openFenceAt(partial);
+  let text: string;
+  if (fence !== undefined) {
+    const opening = behaviour.reopenFence === 'tag' ? fence.line : fence.marker;
+    const lines = lastLines(partial, Math.max(1, behaviour.restateLines ?? 1), fence.contentStart);
+    text = `${opening}\n${lines}${rest}`;
+  } else {
+    text = restatement(partial, rest, behaviour) + rest;
+  }
+  return behaviour.preamble === undefined ? text : `${behaviour.preamble}\n\n${text}`;
+}
+
+export interface RemainderOptions extends ContinuationBehaviour {
   /** Continuation turn: open with this signed thinking block, text then as its own block. */
   thinking?: ContentBlock;
 }
 
 /**
  * The content that follows a prefix: the rest of a partial text block (for a continuation
- * turn, after the restated words), then every later block.
+ * turn, as `continuationText` writes it), then every later block.
  */
 export function remainderContent(
   target: readonly ContentBlock[],
   match: PrefixMatch,
   options: RemainderOptions = {},
 ): ContentBlock[] {
+  const { thinking, ...behaviour } = options;
   const out: ContentBlock[] = [];
-  if (options.thinking !== undefined) out.push(options.thinking);
+  if (thinking !== undefined) out.push(thinking);
   let next = match.completeBlocks;
   if (match.partialText !== undefined) {
     const block = target[next] as ContentBlock & { text: string };
     const rest = block.text.slice(match.partialText.length);
-    const restated = lastWords(match.partialText, options.restate ?? 0);
-    out.push({ ...block, text: restated + rest } as ContentBlock);
+    out.push({
+      ...block,
+      text: continuationText(match.partialText, rest, behaviour),
+    } as ContentBlock);
     next++;
   }
   out.push(...target.slice(next));
@@ -274,12 +465,24 @@ export type ContinuationPlan =
     }
   | { ok: false; kind: RequestKind; violation: RuleViolation };
 
-export interface ContinuationRules {
+export interface ContinuationRules extends ContinuationBehaviour {
   prefillAllowed: boolean;
-  restate: number;
   continuationThinking: boolean;
   /** The request enables extended thinking (`thinking.type` enabled or adaptive). */
   thinkingEnabled?: boolean;
+}
+
+/** The continuation behaviour fields of `value`, and no other. */
+export function behaviourOf(value: ContinuationBehaviour): ContinuationBehaviour {
+  const out: ContinuationBehaviour = {};
+  if (value.restate !== undefined) out.restate = value.restate;
+  if (value.restartWord !== undefined) out.restartWord = value.restartWord;
+  if (value.restateChars !== undefined) out.restateChars = value.restateChars;
+  if (value.restateLines !== undefined) out.restateLines = value.restateLines;
+  if (value.restateAll !== undefined) out.restateAll = value.restateAll;
+  if (value.reopenFence !== undefined) out.reopenFence = value.reopenFence;
+  if (value.preamble !== undefined) out.preamble = value.preamble;
+  return out;
 }
 
 function mismatchViolation(m: number, mismatch: PrefixMismatch): RuleViolation {
@@ -359,7 +562,7 @@ export function planContinuation(
         kind,
         match: matched.match,
         content: remainderContent(target, matched.match, {
-          restate: rules.restate,
+          ...behaviourOf(rules),
           ...(rules.continuationThinking ? { thinking: continuationThinkingBlock() } : {}),
         }),
       };

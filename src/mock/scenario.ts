@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { StreamMessage } from '../protocol/index.js';
+import { behaviourOf, restatementsSet } from './continuation.js';
 import { type Fault, type FaultMap, faultMapSchema, faultSchema } from './faults.js';
 
 const nonNegative = z.number().int().nonnegative();
@@ -83,7 +84,19 @@ const scenarioFileSchema = z
       .default({}),
     eventsPerWrite: z.number().int().positive().default(1),
     prefill: z.enum(['auto', 'allowed', 'refused']).default('auto'),
+    // How a continuation turn restates the partial text (see ContinuationBehaviour in
+    // continuation.ts): at most one of restate, restartWord, restateChars, restateLines and
+    // restateAll; reopenFence and preamble wrap it; continuationThinking opens before all.
     restate: nonNegative.default(0),
+    restartWord: z.boolean().optional(),
+    restateChars: z.number().int().positive().optional(),
+    restateLines: z.number().int().positive().optional(),
+    restateAll: z.boolean().optional(),
+    reopenFence: z.enum(['tag', 'bare']).optional(),
+    preamble: z
+      .string()
+      .regex(/\S/u, 'give the words the model writes before it goes on')
+      .optional(),
     continuationThinking: z.boolean().default(false),
     faults: faultMapSchema.default({}),
   })
@@ -94,6 +107,22 @@ const scenarioFileSchema = z
         code: 'custom',
         path: ['message'],
         message: 'give either message or messageFile',
+      });
+    }
+    const [first, second] = restatementsSet(value);
+    if (second !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [second],
+        message: `a continuation turn restates one way: ${first} is set too (choose one of restate, restartWord, restateChars, restateLines, restateAll)`,
+      });
+    }
+    if (value.reopenFence !== undefined && value.restateAll === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reopenFence'],
+        message:
+          'cannot be combined with restateAll: a continuation that restates all of the partial text restates its fence already',
       });
     }
   });
@@ -113,6 +142,18 @@ export interface Scenario {
   prefill: 'auto' | 'allowed' | 'refused';
   /** A continuation turn restates the last N words of the partial text. */
   restate: number;
+  /** A continuation turn restarts the word the cut fell inside. */
+  restartWord?: boolean;
+  /** A continuation turn restates the last N code points (from a grapheme cluster start). */
+  restateChars?: number;
+  /** A continuation turn restates from the start of the N-th last line. */
+  restateLines?: number;
+  /** A continuation turn restates all of the partial text. */
+  restateAll?: boolean;
+  /** A continuation turn that starts inside a fenced code block reopens it. */
+  reopenFence?: 'tag' | 'bare';
+  /** A continuation turn opens with this preamble and a blank line. */
+  preamble?: string;
   /** A continuation turn opens with a signed thinking block. */
   continuationThinking: boolean;
   faults: FaultMap;
@@ -195,6 +236,7 @@ export function parseScenario(value: unknown, file: string, baseDir = dirname(fi
     chunking: { text: data.chunking.text ?? 8, json: data.chunking.json ?? 64 },
     eventsPerWrite: data.eventsPerWrite,
     prefill: data.prefill,
+    ...behaviourOf(data),
     restate: data.restate,
     continuationThinking: data.continuationThinking,
     faults: data.faults,

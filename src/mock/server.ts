@@ -20,7 +20,12 @@ import {
   thinkingEnabled,
   validateMessagesRequest,
 } from './api.js';
-import { type PrefixMatch, planContinuation, type RequestKind } from './continuation.js';
+import {
+  behaviourOf,
+  type PrefixMatch,
+  planContinuation,
+  type RequestKind,
+} from './continuation.js';
 import { type FaultMap, faultForAttempt, type ResolvedFault, resolveFault } from './faults.js';
 import {
   handleCountTokens,
@@ -244,7 +249,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     const message = scenario.message;
     const plan = planContinuation(request.messages, message.content as ContentBlock[], {
       prefillAllowed: scenarioAllowsPrefill(scenario),
-      restate: scenario.restate,
+      ...behaviourOf(scenario),
       continuationThinking: scenario.continuationThinking,
       thinkingEnabled: thinkingEnabled(request),
     });

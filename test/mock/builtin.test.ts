@@ -34,6 +34,11 @@ describe('shipped scenario files', () => {
         'server-tool-loop',
         'thinking-text',
         'unknown-block',
+        'seam-markdown',
+        'seam-code',
+        'seam-japanese',
+        'seam-chinese',
+        'seam-mixed',
         SEED,
       ]),
     );
@@ -133,5 +138,81 @@ describe(SEED, () => {
     expect(fault.bytes).toBeGreaterThan(0);
     expect(fault.bytes).toBeLessThan(length);
     expect(s.eventsPerWrite).toBe(1);
+  });
+});
+
+describe('seam scenarios', () => {
+  /** The partial text attempt 1 carries when its fault fires, as the engine sends it. */
+  function cut(name: string) {
+    const s = fixtureScenario(name);
+    const fault = s.faults['1'] as Extract<Fault, { kind: 'drop' }>;
+    const events = renderMessage(s.message, s.chunking).slice(0, fault.afterEvents);
+    const received = events
+      .map((e) => ((e as Json).delta as Json | undefined)?.text ?? '')
+      .join('');
+    const text = (s.message.content[0] as unknown as { text: string }).text;
+    const partial = String(received).trimEnd();
+    return { s, text, partial, rest: text.slice(partial.length) };
+  }
+
+  it.each([
+    ['seam-markdown', 5],
+    ['seam-code', 6],
+    ['seam-japanese', 3],
+    ['seam-chinese', 4],
+    ['seam-mixed', 7],
+  ])('%s is claude-opus-4-6 text in %i-code-point deltas', (name, size) => {
+    const { s } = cut(name);
+    expect(s.message.model).toBe('claude-opus-4-6');
+    expect(s.chunking.text).toBe(size);
+    expect(s.message.content.map((b) => b.type)).toEqual(['text']);
+  });
+
+  it('seam-markdown has headings, lists, a table and inline code, and is cut inside a word', () => {
+    const { s, text, partial, rest } = cut('seam-markdown');
+    for (const structure of [/^## /mu, /^- /mu, /^1\. /mu, /^\| Step \|/mu, /`\w+`/u])
+      expect(text).toMatch(structure);
+    expect(s.restartWord).toBe(true);
+    expect(partial).toMatch(/incremental synch\w*$/u);
+    expect(rest).toMatch(/^\w+ation across/u);
+  });
+
+  it('seam-code has indented Python and TypeScript fences and a ~~~ block, and is cut inside one', () => {
+    const { s, text, partial } = cut('seam-code');
+    expect(text).toContain('```python\n');
+    expect(text).toContain('```typescript\n');
+    expect(text).toContain('~~~sh\n');
+    expect(text).toMatch(/^ {12}\S/mu);
+    expect(s.reopenFence).toBe('tag');
+    expect(partial).toMatch(/```python\n[^`]*\n {12}delay = \w+$/u);
+  });
+
+  it('seam-japanese and seam-chinese have no spaces between words; seam-chinese has Thai', () => {
+    const ja = cut('seam-japanese');
+    const zh = cut('seam-chinese');
+    expect(ja.text).toMatch(/\p{sc=Hiragana}{3}/u);
+    expect(zh.text).toMatch(/\p{sc=Han}{8}/u);
+    expect(zh.text).toMatch(/\p{sc=Thai}{20}/u);
+    expect(ja.s.restateChars).toBe(4);
+    expect(zh.s.restateChars).toBe(4);
+    expect(ja.partial).toMatch(/\p{sc=Han}$/u);
+    expect(zh.partial).toMatch(/\p{sc=Thai}$/u);
+  });
+
+  it('seam-mixed mixes scripts, emoji, a decomposed accent, a table and code, and is cut in a row', () => {
+    const { s, text, partial } = cut('seam-mixed');
+    for (const piece of [
+      '日本語',
+      '简体中文',
+      'ภาษาไทย',
+      '👩\u200d💻',
+      '🇯🇵',
+      'e\u0301',
+      '```ts\n',
+      '| Key |',
+    ])
+      expect(text).toContain(piece);
+    expect(s.preamble).toBe('Continuing from where I left off:');
+    expect(partial).toMatch(/\n\| `add$/u);
   });
 });

@@ -70,6 +70,13 @@ describe('lifeline mock', () => {
       '"eventsPerWrite"',
       '"prefill"',
       '"restate"',
+      '"restartWord"',
+      '"restateChars"',
+      '"restateLines"',
+      '"restateAll"',
+      '"reopenFence"',
+      '"preamble"',
+      '"continuationThinking"',
       '"faults"',
     ]) {
       expect(stdout).toContain(field);

@@ -49,6 +49,81 @@ describe('parseScenario', () => {
     });
   });
 
+  it('reads the continuation behaviours, and sets none of them by default', () => {
+    const plain = parseScenario({ name: 'tiny', message }, 'tiny.json');
+    for (const field of [
+      'restartWord',
+      'restateChars',
+      'restateLines',
+      'restateAll',
+      'reopenFence',
+      'preamble',
+    ]) {
+      expect(plain).not.toHaveProperty(field);
+    }
+    const s = parseScenario(
+      {
+        name: 'code',
+        message,
+        restateLines: 2,
+        reopenFence: 'bare',
+        preamble: 'Continuing:',
+        continuationThinking: true,
+      },
+      'code.json',
+    );
+    expect(s).toMatchObject({
+      restate: 0,
+      restateLines: 2,
+      reopenFence: 'bare',
+      preamble: 'Continuing:',
+      continuationThinking: true,
+    });
+  });
+
+  it('rejects two restatements, naming the second and the first', () => {
+    const err = errorOf(() =>
+      parseScenario({ name: 'x', message, restate: 2, restateChars: 4 }, 'x.json'),
+    );
+    expect(err.message).toBe(
+      'scenario x.json: restateChars: a continuation turn restates one way: restate is set too (choose one of restate, restartWord, restateChars, restateLines, restateAll)',
+    );
+    expect(
+      errorOf(() =>
+        parseScenario({ name: 'x', message, restartWord: true, restateAll: true }, 'x.json'),
+      ).field,
+    ).toBe('restateAll');
+    // Off values are not set.
+    expect(
+      parseScenario(
+        { name: 'x', message, restate: 0, restartWord: false, restateAll: true },
+        'x.json',
+      ).restateAll,
+    ).toBe(true);
+  });
+
+  it('rejects reopenFence with restateAll, and bad behaviour values, by field', () => {
+    expect(
+      errorOf(() =>
+        parseScenario({ name: 'x', message, reopenFence: 'tag', restateAll: true }, 'x.json'),
+      ).message,
+    ).toBe(
+      'scenario x.json: reopenFence: cannot be combined with restateAll: a continuation that restates all of the partial text restates its fence already',
+    );
+    expect(
+      errorOf(() => parseScenario({ name: 'x', message, reopenFence: 'yes' }, 'x.json')).message,
+    ).toBe('scenario x.json: reopenFence: expected one of tag|bare');
+    expect(
+      errorOf(() => parseScenario({ name: 'x', message, restateChars: 0 }, 'x.json')).field,
+    ).toBe('restateChars');
+    expect(
+      errorOf(() => parseScenario({ name: 'x', message, restateLines: 1.5 }, 'x.json')).field,
+    ).toBe('restateLines');
+    expect(
+      errorOf(() => parseScenario({ name: 'x', message, preamble: ' \n ' }, 'x.json')).message,
+    ).toBe('scenario x.json: preamble: give the words the model writes before it goes on');
+  });
+
   it('names the file and the field path of a bad fault kind, listing the kinds', () => {
     const err = errorOf(() =>
       parseScenario(

@@ -353,6 +353,34 @@ describe('continuations over HTTP', () => {
     );
   });
 
+  it.each([
+    ['seam-markdown', 'synchronis', 'synchronisation across regions'],
+    ['seam-code', '            delay = ra', '```python\n            delay = random.uniform('],
+    ['seam-japanese', 'ではなく文字単', 'く文字単位で判定'],
+    ['seam-mixed', '| `add', 'Continuing from where I left off:\n\n| `address.title` |'],
+  ])(
+    'streams %s’s continuation turn with its behaviour, cut where its fault cuts',
+    async (name, end, start) => {
+      const scenario = fixtureScenario(name);
+      const full = (scenario.message.content[0] as unknown as { text: string }).text;
+      const partial = full.slice(0, full.indexOf(end) + end.length);
+      const body = request(
+        [ask, { role: 'assistant', content: partial }, { role: 'user', content: 'Continue.' }],
+        { model: 'claude-opus-4-6', stream: true },
+      );
+      const res = await post('/v1/messages', body, mockHeaders(name, NO_FAULTS));
+      const text = sseEvents(await res.text())
+        .map((e) => (e.delta as { text?: string } | undefined)?.text ?? '')
+        .join('');
+      expect(text.startsWith(start)).toBe(true);
+      expect(text.endsWith(full.slice(partial.length))).toBe(true);
+      expect(mock.server.requests[0]).toMatchObject({
+        kind: 'continuation',
+        match: { partialText: partial },
+      });
+    },
+  );
+
   it('applies faults to continuation requests by attempt number', async () => {
     const faults = JSON.stringify({ '2': { kind: 'eof', afterEvents: 3 } });
     const headers = mockHeaders('plain-long-text', { 'x-mock-run': 'c', 'x-mock-faults': faults });

@@ -93,11 +93,20 @@ export interface ScenarioSpec {
   eventsPerWrite?: number;
   prefill?: 'auto' | 'allowed' | 'refused';
   restate?: number;
+  restartWord?: boolean;
+  restateChars?: number;
+  restateLines?: number;
+  restateAll?: boolean;
+  reopenFence?: 'tag' | 'bare';
+  preamble?: string;
   continuationThinking?: boolean;
   faults: FaultMap;
 }
 
-/** A scenario file object with every field written out (the files document the format). */
+/**
+ * A scenario file object with every field written out (the files document the format); the
+ * continuation behaviours beyond `restate` only when set (one per scenario at most).
+ */
 export function scenarioFile(spec: ScenarioSpec): ScenarioFile {
   return {
     name: spec.name,
@@ -108,6 +117,12 @@ export function scenarioFile(spec: ScenarioSpec): ScenarioFile {
     eventsPerWrite: spec.eventsPerWrite ?? 1,
     prefill: spec.prefill ?? 'auto',
     restate: spec.restate ?? 0,
+    ...(spec.restartWord !== undefined ? { restartWord: spec.restartWord } : {}),
+    ...(spec.restateChars !== undefined ? { restateChars: spec.restateChars } : {}),
+    ...(spec.restateLines !== undefined ? { restateLines: spec.restateLines } : {}),
+    ...(spec.restateAll !== undefined ? { restateAll: spec.restateAll } : {}),
+    ...(spec.reopenFence !== undefined ? { reopenFence: spec.reopenFence } : {}),
+    ...(spec.preamble !== undefined ? { preamble: spec.preamble } : {}),
     continuationThinking: spec.continuationThinking ?? false,
     faults: spec.faults,
     message: spec.message as unknown as ScenarioFile['message'],

@@ -17,6 +17,7 @@ import {
   thinkingText,
   unknownBlock,
 } from './general.js';
+import { seamChinese, seamCode, seamJapanese, seamMarkdown, seamMixed } from './seam.js';
 import { seedOpus46CodeExecution } from './seed.js';
 
 export { SEED_COMPLETE_BLOCKS, SEED_PARTIAL_JSON_BYTES, SEED_SCENARIO_NAME } from './seed.js';
@@ -31,6 +32,11 @@ const BUILDERS: ReadonlyArray<() => ScenarioFile> = [
   unknownBlock,
   seamRestate,
   continuationThinking,
+  seamMarkdown,
+  seamCode,
+  seamJapanese,
+  seamChinese,
+  seamMixed,
   seedOpus46CodeExecution,
 ];
 
