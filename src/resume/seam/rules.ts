@@ -19,21 +19,24 @@
  *
  * 1. Two or more words: taken. Real text that repeats its last two words at once ("the cat the
  *    cat") is far rarer than a model restating them.
- * 2. One word, the continuation starting with it directly (no whitespace first): taken when it
- *    holds two or more letters. Appending it would glue the word to itself without a space
- *    ("synchronissynchronisation", "nono"); a model that merely continued would have started
- *    with a space or with the rest of the word. One letter ("a", "I") is taken only when the
- *    continuation then leaves the word ("a few"): "a" + "ardvark" is more likely the word
- *    "aardvark" than a restart. Known ambiguity, decided for restatement: a word that is its
- *    own prefix twice, cut at the half ("mur" + "mur of" reads "mur of", not "murmur of").
- * 3. Digits and punctuation alone ("1", "}", "#"): taken only when the stream had whitespace
- *    after them (held back, so the token was complete: "- " then "- item") or when four or more
- *    characters long; "1" + "1.5" may be "11.5", "==" after "=" is an operator. At a line start,
+ * 2. One word, the continuation starting with it directly (no whitespace first): taken.
+ *    Appending it would glue the word to itself without a space ("synchronissynchronisation",
+ *    "nono", "sshared"); a model that merely continued would have started with a space or with
+ *    the rest of the word. Known ambiguities, decided for restatement (a real stream rarely
+ *    stops inside a common word: it arrives as one token): a word whose first letters repeat,
+ *    cut at the repeat ("a" + "ardvark" reads "ardvark"; "mur" + "mur of" reads "mur of").
+ * 3. Digits and punctuation alone ("1", "}", "#"): taken when the stream had whitespace after
+ *    them (held back, so the token was complete: "- " then "- item"), when four or more
+ *    characters long, or for digits when the continuation's number is longer ("80" + "804");
+ *    "80" + "80 is open" may be 8080 and "=" + "= b" is "==": kept as written. A numbered list
+ *    item restated at a line start ("3" + "3. Next") is taken. At a line start,
  *    markdown marks followed by a space ("##" then "## Title", "-" then "- item") restate the
  *    line (gluing would make "####" or "--"), and a code fence cut short ("``" then
  *    "```python") is restated: five backticks are rarer.
- * 4. Scripts without spaces: three or more characters. Reduplication of one or two characters is
- *    ordinary Chinese and Japanese (看看, いろいろ, 研究研究 repeats two); of three, rare.
+ * 4. Scripts without spaces: inside a run of such characters, three or more. Reduplication of
+ *    one or two characters is ordinary running Chinese and Japanese (看看, いろいろ, 研究研究);
+ *    of three, rare. From a line start or after whitespace (a list item or phrase restated from
+ *    its beginning: "一、" + "一、记录"), any length.
  * 5. A continuation that starts with whitespace and then repeats the text (" had had"): only
  *    two or more words are taken, since a model that writes a leading space is appending, and
  *    "had had" is real text. After a newline, the repeat must also span a line break or end
@@ -60,6 +63,8 @@ import {
 
 export type Boundary = 'all' | 'line' | 'word' | 'fragment' | 'chars';
 
+const OPENERS = new Set(['"', "'", '(', '[', '{', '`', '“', '‘', '「', '『', '（', '【', '《']);
+
 /** The boundary a restatement starting at `i` of `text` would start at, if any. */
 export function boundaryAt(text: string, i: number): Boundary | undefined {
   if (i === 0) return 'all';
@@ -70,6 +75,8 @@ export function boundaryAt(text: string, i: number): Boundary | undefined {
   if (isWs(cur)) return undefined;
   if (isWs(prev)) return 'word';
   if (isWord(cur) && !isWord(prev)) return 'fragment';
+  // An opening quote or bracket inside a token ('truncate("ab'): a restatement may start there.
+  if (OPENERS.has(cur) && isWord(charAt(text, i + cur.length))) return 'fragment';
   if (isUnspaced(cur) || isUnspaced(prev)) return 'chars';
   return undefined;
 }
@@ -135,12 +142,14 @@ export function judge(c: Judged): Verdict {
   // decide every threshold below (all of them are under 8), so the rest is not scanned.
   const sh = shape(s.length > 64 ? s.slice(0, 64) : s);
   if (sh.unspaced > 0 && sh.unspaced === sh.letters) {
-    // Rule 4.
-    if (sh.unspaced < 3) return NO;
+    // Rule 4: inside a run of such characters three; from a line start, after whitespace or
+    // at the text's start (a phrase or list item restated from its beginning), any.
+    const min = c.boundary === 'chars' || c.boundary === 'fragment' ? 3 : 1;
+    if (sh.unspaced < min) return NO;
     return {
       take: true,
       rule: c.boundary === 'all' ? 'all' : 'chars',
-      confidence: sh.unspaced >= 6 ? 'high' : 'medium',
+      confidence: sh.unspaced >= 6 ? 'high' : sh.unspaced >= 3 ? 'medium' : 'low',
     };
   }
   if (sh.letters >= 2) {
@@ -154,8 +163,7 @@ export function judge(c: Judged): Verdict {
   if (sh.letters === 1) {
     if (sh.visible >= 4)
       return { take: true, rule: ruleFor(c.boundary, false), confidence: 'medium' };
-    if (c.next === undefined) return { take: 'need-next' };
-    if (c.next !== '' && isWord(c.next)) return NO;
+    // One letter, then the word restarted ("s" + "shared") or the word restated ("a" + "a few").
     return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
   }
   // Rule 3: digits and punctuation. A fence opener cut short at a line start ("``" then
@@ -175,6 +183,20 @@ export function judge(c: Judged): Verdict {
     const following = c.following ?? '';
     if (following === '' && c.next === undefined) return { take: 'need-next' };
     if (following[0] === ' ' || following[0] === '\t') {
+      return { take: true, rule: 'line', confidence: 'medium' };
+    }
+  }
+  if (/^\d{1,3}$/u.test(s)) {
+    const following = c.following ?? '';
+    if (following === '' && c.next === undefined) return { take: 'need-next' };
+    // A number restarted: the continuation's number is longer ("80" + "804 ms"). The same
+    // number again ("80" + "80 is open") may be 8080: kept as written.
+    if (/^\d/u.test(following)) return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
+    // A numbered list item restated at a line start ("3" + "3. Next").
+    if (c.boundary === 'line' && /^[.)]$/u.test(following) && !c.final) {
+      return { take: 'need-next' };
+    }
+    if (c.boundary === 'line' && /^[.)][ \t]/u.test(following)) {
       return { take: true, rule: 'line', confidence: 'medium' };
     }
   }

@@ -186,13 +186,16 @@ function ambiguous(
   // A cut inside a heading's marks ("#" + "# Title"): read as the line restated (a model's "##"
   // is one token, so a real stream stops after all of it, not between).
   if (/(?:^|\n)#{1,5}$/u.test(delivered) && rest.startsWith('#')) return true;
+  // A one-letter fragment whose word goes on with the same letter: "a" + "ardvark" is read as
+  // a restart.
+  const fragment = /[\p{L}\p{M}]+$/u.exec(delivered)?.[0] ?? '';
+  if ([...fragment.replace(/\p{M}/gu, '')].length === 1 && rest.startsWith(fragment)) return true;
   if (behaviour === 'exact') return false;
   const token = restated.trim();
-  // One letter restated into a word: "a" + "ardvark".
-  if (/^[\p{L}\p{M}]+$/u.test(token) && [...token.replace(/\p{M}/gu, '')].length === 1) return true;
   // A lone mark or number restated with nothing held: "#" + "# Title", "1" + "1.5".
   if (held === '' && !/\p{L}/u.test(token) && [...token].length < 4) return true;
-  // Fewer than three characters of a script without spaces.
+  // Fewer than three characters of a script without spaces, restarted inside a run of them.
+  if (behaviour !== 'restart-word' && behaviour !== 'restate-chars') return delivered === '';
   if (
     /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}ー。]+$/u.test(token) &&
     [...token].length < 3
