@@ -191,7 +191,8 @@ export function judge(c: Judged): Verdict {
     if (following === '' && c.next === undefined) return { take: 'need-next' };
     // A number restarted: the continuation's number is longer ("80" + "804 ms"). The same
     // number again ("80" + "80 is open") may be 8080: kept as written.
-    if (/^\d/u.test(following)) return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
+    if (/^\d/u.test(following))
+      return { take: true, rule: ruleFor(c.boundary, false), confidence: 'low' };
     // A numbered list item restated at a line start ("3" + "3. Next").
     if (c.boundary === 'line' && /^[.)]$/u.test(following) && !c.final) {
       return { take: 'need-next' };
