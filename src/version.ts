@@ -1,2 +1,5 @@
+/** The package's name on the npm registry (the command it installs is `lifeline`). */
+export const PACKAGE_NAME = 'anthropic-stream-resume';
+
 /** The package version, kept in step with package.json by a test. */
 export const VERSION = '0.1.0';

@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { VERSION } from '../src/version.js';
+import { PACKAGE_NAME, VERSION } from '../src/version.js';
 
 describe('package metadata', () => {
   it('VERSION matches package.json', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string;
       version: string;
       engines: { node: string };
     };
     expect(VERSION).toBe(pkg.version);
+    expect(PACKAGE_NAME).toBe(pkg.name);
     expect(pkg.engines.node).toBe('>=20.18');
   });
 });
