@@ -498,7 +498,14 @@ export async function runStream(
             },
           );
           while (!settled && keepAliveMs > 0) {
-            await Promise.race([waitAndOpen.catch(() => undefined), sleep(keepAliveMs)]);
+            // The tick's timer is cleared once the race is over: a pending 5 s timer per resume
+            // kept a finished CLI process (`lifeline demo`) alive for 5 s.
+            const tick = new AbortController();
+            await Promise.race([
+              waitAndOpen.catch(() => undefined),
+              sleep(keepAliveMs, tick.signal).catch(() => undefined),
+            ]);
+            tick.abort(ATTEMPT_OVER);
             if (!settled)
               yield new TextEncoder().encode(
                 encodeComment('lifeline resuming: waiting for upstream'),

@@ -83,7 +83,7 @@ const MOCK = [
 ];
 
 interface Manifest {
-  exports: Record<string, string | { types: string; import: string }>;
+  exports: Record<string, string | { types: string; default: string }>;
 }
 const manifest = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
@@ -92,8 +92,8 @@ const manifest = JSON.parse(
 /** The source file behind an export's `import` target (dist/x/y.js -> src/x/y.ts). */
 function sourceOf(subpath: string): string {
   const target = manifest.exports[subpath];
-  if (typeof target !== 'object') throw new Error(`exports["${subpath}"] has no import target`);
-  return target.import.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts');
+  if (typeof target !== 'object') throw new Error(`exports["${subpath}"] has no default target`);
+  return target.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts');
 }
 
 /** Every name a module exports, values and types, as TypeScript sees it. */
