@@ -4,7 +4,7 @@
  * warnings. Its JSON form is what `diff` compares.
  */
 import { arch, platform } from 'node:os';
-import { VERSION } from '../version.js';
+import { USER_AGENT, VERSION } from '../version.js';
 import { collectEnvironment, type Env } from './doctor-env.js';
 import { ANTHROPIC_VERSION, apiUrl, probeAuth, probeSse, probeUpstream } from './doctor-net.js';
 import { nodeRuntime, probeJsPackages, probePythons } from './doctor-runtime.js';
@@ -139,6 +139,7 @@ async function sseProbe(
       headers: {
         ...headers,
         'anthropic-version': ANTHROPIC_VERSION,
+        'user-agent': USER_AGENT,
         'content-type': 'application/json',
         accept: 'text/event-stream',
       },

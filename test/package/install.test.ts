@@ -119,6 +119,7 @@ function stop(child: ChildProcess | undefined): void {
 describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
   let work = '';
   let app = '';
+  let tarball = '';
   const servers: ChildProcess[] = [];
 
   beforeAll(async () => {
@@ -133,7 +134,7 @@ describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
       ['pack', '--ignore-scripts', '--silent', '--pack-destination', work],
       REPO,
     );
-    const tarball = join(work, packed.stdout.trim().split('\n').at(-1) ?? '');
+    tarball = join(work, packed.stdout.trim().split('\n').at(-1) ?? '');
     writeFileSync(
       join(app, 'package.json'),
       JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }),
@@ -163,6 +164,22 @@ describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
       }
     }
     expect((await ok('npx', ['lifeline', '--version'], app)).stdout.trim()).toBe(manifest.version);
+  });
+
+  it("the README's npx commands, uninstalled (the tarball in place of the registry name)", async () => {
+    const empty = join(work, 'empty');
+    mkdirSync(empty);
+    // `npx anthropic-stream-resume <command>`: one bin, so npx runs it whatever its name. (A
+    // bare path would be run as a command: `file:` makes it a package spec, as a name is.)
+    const help = await ok('npx', ['--yes', `file:${tarball}`, '--help'], empty);
+    expect(help.stdout).toMatch(/Usage: lifeline/);
+    // `npx -p anthropic-stream-resume -p @anthropic-ai/sdk lifeline demo`
+    const demo = await ok(
+      'npx',
+      ['--yes', '-p', tarball, '-p', '@anthropic-ai/sdk', 'lifeline', 'demo'],
+      empty,
+    );
+    expect(demo.stdout).toMatch(/completed: 41 content blocks \(scenario: 41\)/);
   });
 
   it('`demo` without the SDK says how to install it and exits 2', async () => {
