@@ -13,4 +13,11 @@ describe('package metadata', () => {
     expect(PACKAGE_NAME).toBe(pkg.name);
     expect(pkg.engines.node).toBe('>=20.18');
   });
+
+  it('CHANGELOG.md has a section for this version', () => {
+    const changelog = readFileSync(new URL('../CHANGELOG.md', import.meta.url), 'utf8');
+    expect(changelog).toMatch(
+      new RegExp(`^## ${VERSION.replaceAll('.', '\\.')} - \\d{4}-\\d{2}-\\d{2}$`, 'm'),
+    );
+  });
 });
