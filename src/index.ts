@@ -18,7 +18,8 @@ export type {
   UpstreamResponse,
 } from './engine/index.js';
 export { runStream } from './engine/index.js';
-
+// Every error lifeline throws on purpose extends LifelineError and has a \`type\` to switch on.
+export { LifelineError } from './errors.js';
 // The adapters: `@anthropic-ai/sdk` middleware and a fetch wrapper for any other client.
 export type {
   FetchLike,
@@ -27,7 +28,6 @@ export type {
   LifelineOptions,
 } from './integrations/index.js';
 export { lifelineFetch, lifelineMiddleware } from './integrations/index.js';
-
 // What the engine reports, and the error it raises when a stream cannot be recovered.
 export type {
   AttemptRecord,
@@ -51,5 +51,4 @@ export {
   StreamInterruptedError,
   summarize,
 } from './resume/index.js';
-
 export { VERSION } from './version.js';

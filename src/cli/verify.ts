@@ -18,6 +18,7 @@ import {
   type VerifyTarget,
   verify,
 } from '../diagnose/index.js';
+import { LifelineError } from '../errors.js';
 import {
   type FaultMap,
   faultMapSchema,
@@ -48,7 +49,9 @@ const DEFAULT_RUNS = 5;
 const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 
 /** Bad input: the one line to print. */
-class BadInput extends Error {}
+class BadInput extends LifelineError {
+  readonly type = 'bad-input' as const;
+}
 
 /** A local upstream (a mock, a proxy on this machine) needs no API key to be worth a warning. */
 function isLocal(url: string): boolean {

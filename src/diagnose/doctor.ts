@@ -4,6 +4,7 @@
  * warnings. Its JSON form is what `diff` compares.
  */
 import { arch, platform } from 'node:os';
+import { LifelineError } from '../errors.js';
 import { USER_AGENT, VERSION } from '../version.js';
 import { collectEnvironment, type Env } from './doctor-env.js';
 import { ANTHROPIC_VERSION, apiUrl, probeAuth, probeSse, probeUpstream } from './doctor-net.js';
@@ -46,7 +47,8 @@ export interface DoctorOptions {
 }
 
 /** Invalid doctor options (a bad URL or timeout): the caller's mistake, with what to do. */
-export class DoctorOptionError extends Error {
+export class DoctorOptionError extends LifelineError {
+  readonly type = 'doctor-option' as const;
   override readonly name = 'DoctorOptionError';
 }
 

@@ -7,6 +7,7 @@
  * accumulator), not by the number of attempts: an attempt's state is dropped when it ends.
  */
 
+import { LifelineError } from '../errors.js';
 import {
   type AttemptRecord,
   backoffDelay,
@@ -50,7 +51,8 @@ export type {
  */
 const ATTEMPT_OVER = new Error('the engine is done with this attempt');
 
-class StallError extends Error {
+class StallError extends LifelineError {
+  readonly type = 'stall' as const;
   constructor(ms: number) {
     super(`no data from upstream for ${ms} ms`);
     this.name = 'StallError';

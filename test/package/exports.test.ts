@@ -17,6 +17,7 @@ const ROOT = [
   'Failure',
   'FailureKind',
   'FetchLike',
+  'LifelineError',
   'LifelineFetchOptions',
   'LifelineLogger',
   'LifelineOptions',
