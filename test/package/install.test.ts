@@ -238,6 +238,41 @@ describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
     expect(stdout).toMatch(/other side closed|terminated/i);
   });
 
+  it('a TypeScript user of lifelineFetch type-checks without the SDK (skipLibCheck)', async () => {
+    writeFileSync(
+      join(app, 'fetch-only.ts'),
+      `import { lifelineFetch, type RecoveryReport, StreamInterruptedError } from '${NAME}';
+const wrapped: typeof fetch = lifelineFetch({ onReport: (r: RecoveryReport) => console.log(r.outcome) });
+export { StreamInterruptedError, wrapped };
+`,
+    );
+    writeFileSync(
+      join(app, 'tsconfig.fetch-only.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2023',
+          module: 'node16',
+          moduleResolution: 'node16',
+          lib: ['ES2023', 'DOM'],
+          types: [],
+          strict: true,
+          noEmit: true,
+          // Our declarations name the SDK's types; without the SDK they are unresolved, which
+          // only a consumer that checks libraries' declarations (skipLibCheck: false) sees.
+          skipLibCheck: true,
+        },
+        files: ['fetch-only.ts'],
+      }),
+    );
+    const tsc = await run(
+      process.execPath,
+      [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.fetch-only.json'],
+      app,
+    );
+    expect(`${tsc.stdout}${tsc.stderr}`).toBe('');
+    expect(tsc.code).toBe(0);
+  });
+
   it('every entry point imports as ESM and loads through require() (Node >= 20.19)', async () => {
     const script = `
       const entries = ['${NAME}', '${NAME}/sse', '${NAME}/mock'];
