@@ -5,20 +5,33 @@
  * plain `@anthropic-ai/sdk` (it fails, as in the incident), once through lifeline's middleware
  * (it completes), and prints the recovery report.
  */
-import { fileURLToPath } from 'node:url';
-import Anthropic from '@anthropic-ai/sdk';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { analyzeBytes } from '../diagnose/index.js';
 import { lifelineMiddleware } from '../integrations/index.js';
-import { loadScenarios, startMock } from '../mock/index.js';
+import { shippedScenarios, startMock } from '../mock/index.js';
 import type { RecoveryReport } from '../resume/index.js';
+import { PACKAGE_NAME } from '../version.js';
 
 export const SEED_SCENARIO = 'seed-opus-4-6-code-execution';
 
-/** The scenarios shipped with the package (test/fixtures/scenarios, beside src/ and dist/). */
-export function shippedScenarioDir(): string {
-  return fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
+/** What `demo` prints when `@anthropic-ai/sdk` (an optional peer dependency) is not installed. */
+export const DEMO_NEEDS_SDK =
+  "lifeline demo: the demo runs the plain @anthropic-ai/sdk and then lifeline's SDK middleware, " +
+  'and @anthropic-ai/sdk (an optional peer dependency) is not installed here. Install it beside ' +
+  `${PACKAGE_NAME} (npm install @anthropic-ai/sdk), or run ` +
+  `npx -p ${PACKAGE_NAME} -p @anthropic-ai/sdk lifeline demo`;
+
+type AnthropicModule = typeof import('@anthropic-ai/sdk');
+
+/** The SDK, loaded only when the demo runs: the rest of the CLI works without it. */
+async function loadSdk(): Promise<AnthropicModule | undefined> {
+  try {
+    return await import('@anthropic-ai/sdk');
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
 }
 
 function describeError(err: unknown): string {
@@ -35,7 +48,13 @@ export async function runDemo(
   write: (line: string) => void,
   scenarioName = SEED_SCENARIO,
 ): Promise<number> {
-  const scenarios = loadScenarios(shippedScenarioDir());
+  const sdk = await loadSdk();
+  if (sdk === undefined) {
+    write(DEMO_NEEDS_SDK);
+    return 2;
+  }
+  const Anthropic = sdk.default;
+  const { scenarios } = shippedScenarios();
   const scenario = scenarios.find((s) => s.name === scenarioName);
   if (scenario === undefined) {
     write(

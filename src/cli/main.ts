@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.js';
+import { PACKAGE_NAME, VERSION } from '../version.js';
 
 // Command modules: each exports `register(program)`. Keep this list sorted.
 const COMMANDS: ReadonlyArray<() => Promise<{ register: (program: Command) => void }>> = [
@@ -27,6 +27,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('lifeline')
     .description('Makes a dropped Anthropic Messages stream a non-event.')
     .version(VERSION)
+    .addHelpText(
+      'after',
+      `\nThe ${PACKAGE_NAME} package on npm (${VERSION}). Without installing it:\n` +
+        `  npx ${PACKAGE_NAME} <command>      e.g. npx ${PACKAGE_NAME} proxy\n` +
+        `Installed (npm install ${PACKAGE_NAME}): npx lifeline <command>`,
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const load of COMMANDS) (await load()).register(program);

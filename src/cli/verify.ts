@@ -8,7 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import {
   type CutSpec,
@@ -19,14 +18,14 @@ import {
   type VerifyTarget,
   verify,
 } from '../diagnose/index.js';
+import { LifelineError } from '../errors.js';
 import {
-  builtinScenarios,
   type FaultMap,
   faultMapSchema,
   faultSchema,
   loadScenarioFile,
-  loadScenarios,
   type Scenario,
+  shippedScenarios,
 } from '../mock/index.js';
 import type { MessageRequestBody } from '../resume/index.js';
 
@@ -50,11 +49,8 @@ const DEFAULT_RUNS = 5;
 const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 
 /** Bad input: the one line to print. */
-class BadInput extends Error {}
-
-/** The scenarios shipped beside src/ and dist/ (test/fixtures/scenarios), as `lifeline demo` finds them. */
-function shippedScenarioDir(): string {
-  return fileURLToPath(new URL('../../test/fixtures/scenarios/', import.meta.url));
+class BadInput extends LifelineError {
+  readonly type = 'bad-input' as const;
 }
 
 /** A local upstream (a mock, a proxy on this machine) needs no API key to be worth a warning. */
@@ -138,13 +134,7 @@ function resolveScenario(spec: string): Scenario {
   }
   if (spec.includes('/') || spec.endsWith('.json'))
     throw new BadInput(`no such scenario file: ${spec}`);
-  // The shipped files when this runs from a clone; the same scenarios built in otherwise.
-  let shipped: Scenario[];
-  try {
-    shipped = loadScenarios(shippedScenarioDir());
-  } catch {
-    shipped = builtinScenarios();
-  }
+  const shipped = shippedScenarios().scenarios;
   const found = shipped.find((s) => s.name === spec);
   if (found === undefined) {
     throw new BadInput(

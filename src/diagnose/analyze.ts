@@ -9,6 +9,7 @@
  * (and may start with the response head, as `curl -i` saves it).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { LifelineError } from '../errors.js';
 import { analyzeCapture } from './analyze-capture.js';
 import { summaryLine } from './analyze-format.js';
 import { ANALYZE_SCHEMA, type AnalyzeResult, type Incident } from './analyze-incident.js';
@@ -40,7 +41,7 @@ export type AnalyzeInputErrorType =
   | 'bad-trace';
 
 /** Input `analyze` cannot work with. The message is one line, meant to be shown as is. */
-export class AnalyzeInputError extends Error {
+export class AnalyzeInputError extends LifelineError {
   readonly type: AnalyzeInputErrorType;
   constructor(type: AnalyzeInputErrorType, message: string, options?: { cause?: unknown }) {
     super(message, options);

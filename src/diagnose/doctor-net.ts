@@ -6,6 +6,7 @@
  * NO_PROXY from the probed environment), so the result describes that path.
  */
 import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
+import { USER_AGENT } from '../version.js';
 import { type Env, isLoopback, proxyFor, redact } from './doctor-env.js';
 import { explain } from './explain.js';
 import type { SseReport, UpstreamReport } from './snapshot.js';
@@ -75,7 +76,12 @@ export async function probeUpstream(input: UpstreamProbeInput): Promise<Upstream
   try {
     const res = await request(probe, {
       method: 'GET',
-      headers: { ...headers, 'anthropic-version': ANTHROPIC_VERSION, accept: 'application/json' },
+      headers: {
+        ...headers,
+        'anthropic-version': ANTHROPIC_VERSION,
+        accept: 'application/json',
+        'user-agent': USER_AGENT,
+      },
       dispatcher: route.dispatcher,
       headersTimeout: input.timeoutMs,
       bodyTimeout: input.timeoutMs,

@@ -4,7 +4,8 @@
  * warnings. Its JSON form is what `diff` compares.
  */
 import { arch, platform } from 'node:os';
-import { VERSION } from '../version.js';
+import { LifelineError } from '../errors.js';
+import { USER_AGENT, VERSION } from '../version.js';
 import { collectEnvironment, type Env } from './doctor-env.js';
 import { ANTHROPIC_VERSION, apiUrl, probeAuth, probeSse, probeUpstream } from './doctor-net.js';
 import { nodeRuntime, probeJsPackages, probePythons } from './doctor-runtime.js';
@@ -46,7 +47,8 @@ export interface DoctorOptions {
 }
 
 /** Invalid doctor options (a bad URL or timeout): the caller's mistake, with what to do. */
-export class DoctorOptionError extends Error {
+export class DoctorOptionError extends LifelineError {
+  readonly type = 'doctor-option' as const;
   override readonly name = 'DoctorOptionError';
 }
 
@@ -139,6 +141,7 @@ async function sseProbe(
       headers: {
         ...headers,
         'anthropic-version': ANTHROPIC_VERSION,
+        'user-agent': USER_AGENT,
         'content-type': 'application/json',
         accept: 'text/event-stream',
       },

@@ -6,6 +6,8 @@
  * and URLs have their user-info and query strings redacted before they are stored.
  */
 
+import { LifelineError } from '../errors.js';
+
 export const DOCTOR_SCHEMA = 'lifeline.doctor/1';
 
 export type Severity = 'error' | 'warn' | 'info';
@@ -107,7 +109,8 @@ export interface DoctorSnapshot {
 }
 
 /** A file that is not a doctor snapshot, or not one this version understands. */
-export class SnapshotError extends Error {
+export class SnapshotError extends LifelineError {
+  readonly type = 'snapshot' as const;
   override readonly name = 'SnapshotError';
 }
 

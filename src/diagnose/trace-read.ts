@@ -9,6 +9,8 @@
  * are reported with the line number, because guessing past them would misstate the incident.
  */
 
+import { LifelineError } from '../errors.js';
+
 /** The schema name of the first line; the `/1` is the major version this reader accepts. */
 export const TRACE_SCHEMA_PREFIX = 'lifeline.trace/';
 export const TRACE_SCHEMA_VERSION = 1;
@@ -16,7 +18,7 @@ export const TRACE_SCHEMA_VERSION = 1;
 export type TraceReadErrorType = 'not-a-trace' | 'truncated' | 'malformed-line' | 'unsupported';
 
 /** A trace that cannot be read, with the 1-based line at fault. */
-export class TraceReadError extends Error {
+export class TraceReadError extends LifelineError {
   readonly type: TraceReadErrorType;
   readonly line: number;
   constructor(type: TraceReadErrorType, line: number, message: string) {

@@ -10,6 +10,7 @@
  * Runs go one after another through `lifelineFetch`, the same path a client integration takes.
  */
 import { randomBytes } from 'node:crypto';
+import { LifelineError } from '../errors.js';
 import { type FetchLike, type LifelineFetchOptions, lifelineFetch } from '../integrations/index.js';
 import { MessageAccumulator, parseStreamEvent } from '../message/index.js';
 import { type FaultMap, type Scenario, startMock } from '../mock/index.js';
@@ -141,7 +142,7 @@ export interface VerifyResult {
 }
 
 /** Input verify cannot use (bad scenario, request, fault or option). */
-export class VerifyInputError extends Error {
+export class VerifyInputError extends LifelineError {
   readonly type = 'verify-input' as const;
   constructor(message: string) {
     super(message);

@@ -7,6 +7,7 @@
  * accumulator), not by the number of attempts: an attempt's state is dropped when it ends.
  */
 
+import { LifelineError } from '../errors.js';
 import {
   type AttemptRecord,
   backoffDelay,
@@ -50,7 +51,8 @@ export type {
  */
 const ATTEMPT_OVER = new Error('the engine is done with this attempt');
 
-class StallError extends Error {
+class StallError extends LifelineError {
+  readonly type = 'stall' as const;
   constructor(ms: number) {
     super(`no data from upstream for ${ms} ms`);
     this.name = 'StallError';
@@ -499,7 +501,14 @@ export async function runStream(
             },
           );
           while (!settled && keepAliveMs > 0) {
-            await Promise.race([waitAndOpen.catch(() => undefined), sleep(keepAliveMs)]);
+            // The tick's timer is cleared once the race is over: a pending 5 s timer per resume
+            // kept a finished CLI process (`lifeline demo`) alive for 5 s.
+            const tick = new AbortController();
+            await Promise.race([
+              waitAndOpen.catch(() => undefined),
+              sleep(keepAliveMs, tick.signal).catch(() => undefined),
+            ]);
+            tick.abort(ATTEMPT_OVER);
             if (!settled)
               yield new TextEncoder().encode(
                 encodeComment('lifeline resuming: waiting for upstream'),

@@ -12,6 +12,8 @@
  * here throws on a strange stream: unknown event, block and delta types are kept, and
  * protocol violations are recorded as anomalies for diagnostics.
  */
+
+import { LifelineError } from '../errors.js';
 import type {
   BetaMessage,
   BetaUsage,
@@ -79,7 +81,7 @@ export interface PartialMessage {
 }
 
 /** Thrown by `toMessage()` when no `message_start` has arrived: there is no message yet. */
-export class NoMessageError extends Error {
+export class NoMessageError extends LifelineError {
   readonly type = 'no-message' as const;
   constructor(eventCount: number) {
     super(

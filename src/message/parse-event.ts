@@ -7,6 +7,7 @@
  * can be megabytes of tool input and may hold user content.
  */
 
+import { LifelineError } from '../errors.js';
 import type { StreamEvent, UnknownStreamEvent } from '../protocol/index.js';
 import type { SseEvent } from '../sse/index.js';
 import { excerptOf } from './tool-input.js';
@@ -15,7 +16,7 @@ import { excerptOf } from './tool-input.js';
 export const DATA_EXCERPT_CHARS = 80;
 
 /** An SSE event whose data is not a JSON object. */
-export class InvalidEventJsonError extends Error {
+export class InvalidEventJsonError extends LifelineError {
   readonly type = 'invalid-json' as const;
   /** The SSE event name (`message` when the event had no `event:` line). */
   readonly event: string;

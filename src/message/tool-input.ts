@@ -18,7 +18,7 @@
  *   input to `{}`. We set `{}` too, but keep the raw text (see `ToolInputIssue`), since a
  *   partial message must still be inspectable after a bad stream.
  */
-import { partialParse } from '@anthropic-ai/sdk/_vendor/partial-json-parser/parser';
+import { partialParse } from './vendor/partial-json.js';
 
 /** The property name under which the SDK keeps a tool block's raw JSON text. */
 export const JSON_BUF_PROPERTY = '__json_buf';

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { LifelineError } from '../errors.js';
 import type { StreamMessage } from '../protocol/index.js';
 import { behaviourOf, restatementsSet } from './continuation.js';
 import { type Fault, type FaultMap, faultMapSchema, faultSchema } from './faults.js';
@@ -162,7 +163,7 @@ export interface Scenario {
 }
 
 /** A scenario file that cannot be used, with where and why. */
-export class ScenarioError extends Error {
+export class ScenarioError extends LifelineError {
   readonly type = 'invalid-scenario';
   constructor(
     readonly file: string,

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { LifelineError } from '../errors.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -125,7 +126,7 @@ export const DEFAULT_CONFIG: Readonly<Required<Pick<ProxyConfig, DefaultedKey>>>
 };
 
 /** A user-facing settings error (bad file, bad field, bad flag); the CLI exits 2 on it. */
-export class ProxyConfigError extends Error {
+export class ProxyConfigError extends LifelineError {
   readonly type = 'config' as const;
   constructor(message: string) {
     super(message);

@@ -4,20 +4,23 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { LifelineError } from '../errors.js';
 import type { RecoveryReport } from '../resume/index.js';
 import type { ResolvedProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
 import type { Upstream } from './upstream.js';
 
 /** Why an exchange's signal aborted. */
-export class ClientClosedError extends Error {
+export class ClientClosedError extends LifelineError {
+  readonly type = 'client-closed' as const;
   constructor() {
     super('the client closed the connection');
     this.name = 'ClientClosedError';
   }
 }
 
-export class ShutdownError extends Error {
+export class ShutdownError extends LifelineError {
+  readonly type = 'shutdown' as const;
   constructor(deadlineMs: number) {
     super(`the proxy is shutting down and the stream did not finish within ${deadlineMs} ms`);
     this.name = 'ShutdownError';

@@ -3,12 +3,14 @@
  * the message as it was delivered, the block that was open when the last attempt died (as far
  * as it came), every attempt, and an explanation for people.
  */
+
+import { LifelineError } from '../errors.js';
 import type { BetaMessage } from '../protocol/index.js';
 import type { FailureKind } from './failure.js';
 import type { RecoveryReport } from './report.js';
 import type { DiscardedContent } from './splicer.js';
 
-export class StreamInterruptedError extends Error {
+export class StreamInterruptedError extends LifelineError {
   readonly type = 'stream-interrupted' as const;
   /** The message as delivered downstream, complete blocks only (may be undefined if nothing arrived). */
   readonly partial: BetaMessage | undefined;

@@ -16,6 +16,8 @@
  *
  * Events pass through as their original bytes whenever nothing about them changes.
  */
+
+import { LifelineError } from '../errors.js';
 import { MessageAccumulator } from '../message/index.js';
 import type {
   BetaMessage,
@@ -143,7 +145,7 @@ interface Attempt {
 const encoder = new TextEncoder();
 
 /** The upstream broke the protocol in a way the splicer cannot repair. */
-export class SpliceProtocolError extends Error {
+export class SpliceProtocolError extends LifelineError {
   readonly type = 'protocol' as const;
   constructor(message: string) {
     super(`upstream stream is malformed: ${message}`);

@@ -3,6 +3,7 @@
  * caller can `switch (err.type)` without `instanceof` chains (modelled on eventsource-parser's
  * `ParseError`).
  */
+import { LifelineError } from '../errors.js';
 import type { SseEvent } from './types.js';
 
 /**
@@ -22,7 +23,7 @@ export interface SseErrorOptions<Item> {
 }
 
 /** Thrown by `SseDecoder` and `SseFramer`. `Item` is `SseEvent` or `SseFrame`. */
-export class SseError<Item = SseEvent> extends Error {
+export class SseError<Item = SseEvent> extends LifelineError {
   readonly type: SseErrorType;
   readonly limit: number | undefined;
   readonly size: number | undefined;

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DOCTOR_SCHEMA, runDoctor } from '../../src/diagnose/index.js';
+import { VERSION } from '../../src/version.js';
 import { closedPort, type Loopback, startConnectProxy, startUpstream } from './loopback.js';
 
 let streaming: Loopback;
@@ -55,6 +56,7 @@ describe('doctor: upstream', () => {
     const s = await runDoctor({ ...base, upstream: streaming.url });
     const probe = streaming.seen.slice(before).find((r) => r.url === '/v1/models');
     expect(probe?.headers['x-api-key']).toBe(KEY);
+    expect(probe?.headers['user-agent']).toBe(`anthropic-stream-resume/${VERSION}`);
     expect(s.env.secrets.ANTHROPIC_API_KEY).toBe('set');
     expect(JSON.stringify(s)).not.toContain('SECRET123');
   });
@@ -133,6 +135,7 @@ describe('doctor: SSE buffering', () => {
     expect(sent?.url).toBe('/v1/messages');
     expect(JSON.parse(sent?.body ?? '{}')).toMatchObject({ model: 'claude-test', stream: true });
     expect(sent?.headers['anthropic-version']).toBe('2023-06-01');
+    expect(sent?.headers['user-agent']).toBe(`anthropic-stream-resume/${VERSION}`);
   });
 
   it('is inconclusive about a URL that does not stream, and says so', async () => {

@@ -9,6 +9,7 @@ import {
   toolInputBytes,
   utf8ByteLength,
 } from '../../src/message/index.js';
+import { partialParse as vendoredPartialParse } from '../../src/message/vendor/partial-json.js';
 import { clientToolLargeInput } from '../fixtures/streams.js';
 
 test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates included', () => {
@@ -63,4 +64,27 @@ test('property: the SDK partial parser agrees with JSON.parse on valid JSON (why
 
 test('parseToolInput: empty text is {} with no issue', () => {
   expect(parseToolInput('')).toStrictEqual({ input: {} });
+});
+
+test('property: the vendored partial-JSON parser agrees with the installed SDK on truncated JSON', () => {
+  const outcome = (parse: (text: string) => unknown, text: string) => {
+    try {
+      return { value: parse(text) };
+    } catch {
+      return { threw: true };
+    }
+  };
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.string(), fc.jsonValue()),
+      fc.nat(),
+      fc.constantFrom('', 'x', ']', '\\', ' nul', '}'),
+      (value, cut, tail) => {
+        const json = JSON.stringify(value);
+        const text = json.slice(0, cut % (json.length + 1)) + tail;
+        expect(outcome(vendoredPartialParse, text)).toStrictEqual(outcome(partialParse, text));
+      },
+    ),
+    { numRuns: 500 },
+  );
 });
