@@ -10,7 +10,8 @@
  * (InvalidEventJsonError), `no-message` (NoMessageError), `event-too-large` | `stopped` (SseError),
  * `invalid-scenario` (ScenarioError), `config` (ProxyConfigError), `client-closed` and `shutdown`
  * (the proxy's abort reasons), the TraceReadError and AnalyzeInputError unions, `doctor-option`
- * (DoctorOptionError), `snapshot` (SnapshotError), `verify-input` (VerifyInputError).
+ * (DoctorOptionError), `snapshot` (SnapshotError), `verify-input` (VerifyInputError),
+ * `body-too-large` (the proxy's upload limit, BodyTooLargeError).
  * test/errors.test.ts checks that every error class in src/ extends this one.
  */
 export abstract class LifelineError extends Error {

@@ -15,6 +15,7 @@
  * never comes), so a large upload is never sent only to be dropped.
  */
 import { Transform } from 'node:stream';
+import { LifelineError } from '../errors.js';
 import type { ResolvedProxyConfig } from './config.js';
 import type { Exchange } from './exchange.js';
 import { sendApiError } from './http.js';
@@ -98,7 +99,7 @@ export function refuseTooLarge(ex: Exchange, limit: number, declared: number | u
 }
 
 /** Thrown into a passthrough upload that crossed the body limit. */
-export class BodyTooLargeError extends Error {
+export class BodyTooLargeError extends LifelineError {
   readonly type = 'body-too-large' as const;
   constructor(readonly limit: number) {
     super(`the request body crossed the proxy's limit of ${limit} bytes`);
