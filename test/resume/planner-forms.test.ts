@@ -8,6 +8,7 @@ import type { ContentBlock } from '../../src/protocol/index.js';
 import {
   DEFAULT_CONTINUATION_INSTRUCTION,
   type DownstreamView,
+  type MessageParamLike,
   type MessageRequestBody,
   ModelTable,
   planContinuation,
@@ -54,7 +55,7 @@ const instructionTurn = (tail: string) => ({
 });
 
 describe('an assistant turn the caller already sent', () => {
-  const prior = [
+  const prior: MessageParamLike[] = [
     { role: 'user', content: 'Write a poem.' },
     { role: 'assistant', content: [{ type: 'text', text: 'Here is a poem:' }] },
   ];
