@@ -71,6 +71,17 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs({ 'retry-after-ms': undefined, 'retry-after': '1' }, NOW)).toBe(1_000);
     expect(retryAfterMs({}, NOW)).toBeUndefined();
   });
+
+  it('treats a blank value in a plain record (not trimmed as Headers does) as absent', () => {
+    expect(retryAfterMs({ 'retry-after-ms': '  ', 'retry-after': '2' }, NOW)).toBe(2_000);
+    expect(retryAfterMs({ 'retry-after': ' \t ' }, NOW)).toBeUndefined();
+  });
+
+  it('never asks for an infinite or negative wait', () => {
+    expect(retryAfterMs(h({ 'retry-after': 'Infinity' }), NOW)).toBeUndefined();
+    const negative = retryAfterMs(h({ 'retry-after': '-5' }), NOW);
+    expect(negative === undefined || negative >= 0).toBe(true);
+  });
 });
 
 describe('classifyConnectError and classifyBodyError', () => {

@@ -13,6 +13,7 @@ import {
   ModelTable,
   planContinuation,
   splitSendable,
+  textTail,
 } from '../../src/resume/index.js';
 
 const PREFILL_MODEL = 'claude-sonnet-4-5';
@@ -90,6 +91,26 @@ describe('an assistant turn the caller already sent', () => {
     ]);
   });
 
+  it('is continued in a longer conversation, every earlier turn kept as it was', () => {
+    const turns: MessageParamLike[] = [
+      { role: 'user', content: 'Hi.' },
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'user', content: 'Write a poem.' },
+      { role: 'assistant', content: 'Here:' },
+    ];
+    const p = plan(request(PREFILL_MODEL, { messages: turns }), { openText: ' Roses' });
+    expect(p.body?.messages).toEqual([
+      ...turns.slice(0, 3),
+      {
+        role: 'assistant',
+        content: [
+          { type: 'text', text: 'Here:' },
+          { type: 'text', text: ' Roses' },
+        ],
+      },
+    ]);
+  });
+
   it('leaves the original request untouched', () => {
     const original = request(PREFILL_MODEL, { messages: structuredClone(prior) });
     const before = structuredClone(original);
@@ -114,6 +135,12 @@ describe('prefill and trailing whitespace', () => {
       role: 'assistant',
       content: [{ type: 'text', text: 'Intro.' }],
     });
+  });
+
+  it('restarts when nothing was emitted', () => {
+    const p = plan(request(PREFILL_MODEL), {});
+    expect(p.strategy).toBe('restart');
+    expect(p.body?.messages).toEqual([{ role: 'user', content: 'Write a poem.' }]);
   });
 
   it('restarts when the only block is whitespace', () => {
@@ -197,6 +224,15 @@ describe('thinking in the partial message', () => {
     expect(p.body?.messages).toEqual([{ role: 'user', content: 'Write a poem.' }]);
   });
 
+  it('sends a thinking block back in its request form only: type, thinking, signature', () => {
+    const extra = block({ type: 'thinking', thinking: 'Hm.', signature: 'sig', index: 0 });
+    const p = plan(request(CONTINUE_MODEL), { blocks: [extra], openText: 'So' });
+    expect(p.body?.messages[1]?.content).toStrictEqual([
+      { type: 'thinking', thinking: 'Hm.', signature: 'sig' },
+      { type: 'text', text: 'So' },
+    ]);
+  });
+
   it('sends redacted thinking back as it came', () => {
     const redacted = block({ type: 'redacted_thinking', data: 'EncryptedBlob' });
     expect(splitSendable([redacted, text('a')])).toEqual({
@@ -266,6 +302,24 @@ describe('a client tool use followed by open text', () => {
     ]);
   });
 
+  it('sends an MCP tool use with its result back without response-only fields', () => {
+    const use = block({
+      type: 'mcp_tool_use',
+      id: 'm1',
+      name: 'lookup',
+      server_name: 'docs',
+      input: {},
+      caller: { type: 'direct' },
+    });
+    const result = block({ type: 'mcp_tool_result', tool_use_id: 'm1', content: [] });
+    const p = plan(request(CONTINUE_MODEL), { blocks: [use, result], openText: 'Per the docs' });
+    expect(p.body?.messages[1]?.content).toStrictEqual([
+      { type: 'mcp_tool_use', id: 'm1', name: 'lookup', server_name: 'docs', input: {} },
+      { type: 'mcp_tool_result', tool_use_id: 'm1', content: [] },
+      { type: 'text', text: 'Per the docs' },
+    ]);
+  });
+
   it('skips a server tool use without an id', () => {
     const use = block({ type: 'server_tool_use', name: 'web_search', input: {} });
     expect(splitSendable([text('a'), use])).toEqual({ prefix: [text('a')], skip: [use] });
@@ -301,6 +355,16 @@ describe('citations, containers and reasons', () => {
     expect(kept.body?.container).toBe('ctr_0');
     const none = plan(request(CONTINUE_MODEL), { openText: 'x' });
     expect(none.body).not.toHaveProperty('container');
+    // A restart without a container of its own keeps the request's.
+    expect(plan(request(CONTINUE_MODEL, { container: 'ctr_0' }), {}).body?.container).toBe('ctr_0');
+    const skills = { skills: [{ type: 'anthropic', skill_id: 'xlsx' }] };
+    expect(plan(request(CONTINUE_MODEL, { container: skills }), {}).body?.container).toStrictEqual(
+      skills,
+    );
+    // An explicit null container is replaced by the one the stream ran in.
+    expect(
+      plan(request(CONTINUE_MODEL, { container: null }), { containerId: 'ctr_1' }).body?.container,
+    ).toBe('ctr_1');
   });
 
   it('says why it chose each form', () => {
@@ -342,5 +406,20 @@ describe('citations, containers and reasons', () => {
       role: 'user',
       content: [{ type: 'text', text: 'Go on.' }],
     });
+  });
+});
+
+describe('textTail at the edges of the low-surrogate range', () => {
+  it('steps over a low surrogate at either end of the range', () => {
+    // U+10000 is \ud800\udc00; U+10FFFF is \udbff\udfff.
+    expect(textTail('a\u{10000}b', 2)).toBe('b');
+    expect(textTail('a\u{10FFFF}b', 2)).toBe('b');
+  });
+
+  it('starts at a character just outside the range', () => {
+    // U+DBFF is a high surrogate (the pair's start); U+E000 and U+FF71 are ordinary characters.
+    expect(textTail('a\u{10FFFF}b', 3)).toBe('\u{10FFFF}b');
+    expect(textTail('a\ue000b', 2)).toBe('\ue000b');
+    expect(textTail('aｱcd', 3)).toBe('ｱcd');
   });
 });
