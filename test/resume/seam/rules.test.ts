@@ -321,3 +321,37 @@ describe('restatements longer than 2,000 characters', () => {
     expect(decision.trimmed).toBe(2_100);
   });
 });
+
+describe('judge: edges between the rules', () => {
+  it('takes indentation restated at the very start of the text as a word, not as a line', () => {
+    // Rule 6 is for line starts; a delivered text that opens with spaces is the "all" boundary.
+    expect(j({ text: '  re', boundary: 'all', next: 't' })).toEqual(take('all', 'low'));
+  });
+
+  it('is confident about an indented line from three visible characters', () => {
+    expect(j({ text: '    ret', boundary: 'line', next: 'u' })).toEqual(take('line', 'high'));
+  });
+
+  it('judges text mixing a script without spaces and Latin letters by its letters', () => {
+    expect(j({ text: 'テキストabc', boundary: 'chars', next: 'd' })).toEqual(take('chars', 'high'));
+    expect(j({ text: '看ab', boundary: 'chars', next: 'c' })).toEqual(take('chars', 'medium'));
+  });
+
+  it('takes only a whole run of fence characters as a fence opener', () => {
+    for (const text of ['``1', '1``', '`.`']) {
+      expect(j({ text, boundary: 'line', following: '`x', next: '`' })).toEqual(NO);
+    }
+  });
+
+  it('takes only a whole run of markdown marks as marks', () => {
+    for (const text of ['#1', '1#', '-.']) {
+      expect(j({ text, boundary: 'line', following: ' x', next: ' ' })).toEqual(NO);
+    }
+  });
+
+  it('waits when nothing of the continuation follows the candidate yet', () => {
+    const { following: _f, ...noFollowing } = base;
+    expect(judge({ ...noFollowing, text: '##', boundary: 'line', next: undefined })).toEqual(WAIT);
+    expect(judge({ ...noFollowing, text: '`', boundary: 'line', next: undefined })).toEqual(WAIT);
+  });
+});
