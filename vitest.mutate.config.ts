@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The tests StrykerJS runs against mutants of the core (stryker.config.mjs): the unit, property
+ * and engine tests of the core. Left out for time: the fault matrix (one test of several
+ * minutes on a busy machine; the engine tests cover the same paths), and the proxy, mock, CLI,
+ * interop and diagnose suites (their own modules are not mutated).
+ *
+ * MUTATE_TESTS narrows the run to test folders (comma-separated), for a quicker look at one
+ * module: `MUTATE_TESTS=test/sse npm run mutate:module -- src/sse/decoder.ts`.
+ */
+const dirs = process.env.MUTATE_TESTS?.split(',').filter((d) => d !== '') ?? [
+  'test/sse',
+  'test/message',
+  'test/resume',
+  'test/engine',
+];
+export default defineConfig({
+  test: {
+    include: dirs.map((d) => `${d.replace(/\/$/, '')}/**/*.test.ts`),
+    exclude: ['test/resume/fault-matrix.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
