@@ -7,7 +7,7 @@
 
 export const ANALYZE_SCHEMA = 'lifeline.analyze/1';
 
-/** Who has to act on a failure: the categories of `lifeline explain` (DESIGN.md section 5). */
+/** Who has to act on a failure: the categories of `lifeline explain` (docs/diagnostics.md, "explain"). */
 export type IncidentCategory =
   | 'account/auth'
   | 'quota/rate'

@@ -4,7 +4,7 @@
  * patterns that recognise it.
  */
 
-/** Who has to act on a failure. DESIGN.md section 5 names these six. */
+/** Who has to act on a failure: six categories (docs/diagnostics.md, "explain"). */
 export const CATEGORIES = [
   'account/auth',
   'quota/rate',

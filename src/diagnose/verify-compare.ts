@@ -91,8 +91,8 @@ function mergeAdjacentText(content: Json[]): Json[] {
 
 /**
  * For a scenario whose continuation turn opens with adaptive thinking: a resume adds that
- * signed thinking block and starts the continued text as a new block after it (DESIGN.md
- * section 2, by design). Both messages are brought to the same shape: thinking blocks the
+ * signed thinking block and starts the continued text as a new block after it (by design;
+ * the splicing rules are in docs/resume.md). Both messages are brought to the same shape: thinking blocks the
  * scenario does not have are set aside, and adjacent text blocks are joined. Returns how many
  * blocks were set aside.
  */

@@ -1,6 +1,6 @@
 /**
  * An upstream event's data, parsed, with a fast path for the shapes the API sends by the
- * thousand (DESIGN.md section 6: the fault-free path has to be cheap).
+ * thousand: the fault-free path, which every stream takes, has to be cheap.
  *
  * - `simpleDataText`: the data of a frame shaped exactly `event: NAME\ndata: JSON\n\n` (LF
  *   line ends, one data line: every event the API sends), read straight from its bytes instead

@@ -1,7 +1,7 @@
 /**
  * Failure classification: what went wrong with one attempt, and whether resuming can help.
  *
- * Kinds follow DESIGN.md section 1. Anything not listed here as retryable passes through to
+ * The kinds are listed in docs/resume.md. Anything not listed here as retryable passes through to
  * the caller unchanged (a 400 is the caller's bug, not a transport accident).
  */
 import { RETRYABLE_STREAM_ERROR_TYPES } from '../protocol/index.js';

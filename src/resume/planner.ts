@@ -1,7 +1,7 @@
 /**
  * The planner: from what was already sent downstream, decide how the next attempt continues.
  *
- * Strategies (DESIGN.md section 2), in order:
+ * Strategies (docs/resume.md, "Strategies"), in order:
  * - `complete`: the message was finished (`message_delta` seen); only `message_stop` was lost.
  * - `restart`: nothing of the message content was emitted yet; resend the original request.
  * - `prefill`: the model allows prefill; the request ends with the partial assistant message.

@@ -2,7 +2,7 @@
  * The splicer: turns the events of one or more upstream attempts into ONE coherent stream.
  *
  * It applies the hold-back rules while streaming, so that a resume never has to take back
- * bytes already sent downstream (DESIGN.md section 2):
+ * bytes already sent downstream (docs/resume.md, "Hold-back and splicing"):
  * - text streams live, except trailing whitespace, held until more text or the block end;
  * - tool inputs and other non-text blocks (server results, unknown future blocks) are held
  *   until `content_block_stop`, then sent whole;
