@@ -127,7 +127,6 @@ type Route =
 interface Attempt {
   strategy: Strategy | 'first';
   skip: ContentBlock[];
-  blocksSeen: number;
   routes: Map<number, Route>;
   usage: Usage;
   messageDelta: Json | undefined;
@@ -196,7 +195,6 @@ export class Splicer {
     return {
       strategy,
       skip: [...skip],
-      blocksSeen: 0,
       routes: new Map(),
       usage,
       messageDelta: undefined,
@@ -473,7 +471,6 @@ export class Splicer {
     const block = (ev.data.content_block ?? {}) as Json & { type?: unknown };
     const type = typeof block.type === 'string' ? block.type : 'unknown';
     const category = blockCategory(type);
-    a.blocksSeen++;
 
     if (a.skip.length > 0) {
       // The continuation should first regenerate the blocks already sent: hold and compare.

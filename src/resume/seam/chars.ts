@@ -97,6 +97,13 @@ export function shape(s: string): TextShape {
   return { words, letters, unspaced, visible };
 }
 
+/** Length of the whitespace `s` starts with. */
+export function leadingWsLength(s: string): number {
+  let lead = 0;
+  while (lead < s.length && isWs(s[lead] ?? '')) lead++;
+  return lead;
+}
+
 /** Whether `s` spans two or more words, without walking all of a long text. */
 export function hasTwoWords(s: string): boolean {
   return /\S\s+\S/u.test(s);

@@ -7,7 +7,7 @@
  * those positions are classified and compared.
  */
 import type { SeamRecord, SeamRule } from '../report.js';
-import { isWs } from './chars.js';
+import { isWs, leadingWsLength } from './chars.js';
 import { type Boundary, boundaryAt, couldTake, judge } from './rules.js';
 
 /** Characters of the continuation used to find where a restatement could start. */
@@ -88,8 +88,7 @@ export function findRestatement(
   afterFence = false,
 ): Restatement {
   if (continuation === '') return final ? NONE : WAIT;
-  let lead = 0;
-  while (lead < continuation.length && isWs(continuation[lead] ?? '')) lead++;
+  const lead = leadingWsLength(continuation);
   if (lead === continuation.length && !final) return WAIT;
 
   // Direct: the continuation starts with the candidate. Led: whitespace, then the candidate.

@@ -12,14 +12,14 @@
  *   a held "\n" gives "\n    "); a single space is a word separator, dropped after the break.
  */
 import type { SeamRecord } from '../report.js';
+import { leadingWsLength } from './chars.js';
 
 export function joinWhitespace(
   held: string,
   continuation: string,
   final: boolean,
 ): { text: string; whitespace: SeamRecord['whitespace'] } | undefined {
-  let lead = 0;
-  while (lead < continuation.length && /\s/u.test(continuation[lead] ?? '')) lead++;
+  const lead = leadingWsLength(continuation);
   if (lead === continuation.length && !final) return undefined; // the whitespace may go on
   if (lead === 0) {
     return { text: held + continuation, whitespace: held === '' ? 'none' : 'held' };
