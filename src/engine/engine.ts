@@ -51,6 +51,8 @@ export type {
  */
 const ATTEMPT_OVER = new Error('the engine is done with this attempt');
 
+const encoder = new TextEncoder();
+
 class StallError extends LifelineError {
   readonly type = 'stall' as const;
   constructor(ms: number) {
@@ -381,7 +383,7 @@ export async function runStream(
           const now = performance.now();
           if (now - lastOutputAt >= keepAliveMs) {
             lastOutputAt = now;
-            yield new TextEncoder().encode(encodeComment('lifeline resuming: seam'));
+            yield encoder.encode(encodeComment('lifeline resuming: seam'));
           }
         }
       }
@@ -424,7 +426,7 @@ export async function runStream(
         report.discardedBytes += lastDiscard.bytes;
         report.discardedBlocks += lastDiscard.blocks;
         if (keepAliveMs > 0 && splicer.started) {
-          out.push(new TextEncoder().encode(encodeComment(`lifeline resuming: ${failure.kind}`)));
+          out.push(encoder.encode(encodeComment(`lifeline resuming: ${failure.kind}`)));
         }
         if (out.length > 0) yield concat(out);
 
@@ -510,9 +512,7 @@ export async function runStream(
             ]);
             tick.abort(ATTEMPT_OVER);
             if (!settled)
-              yield new TextEncoder().encode(
-                encodeComment('lifeline resuming: waiting for upstream'),
-              );
+              yield encoder.encode(encodeComment('lifeline resuming: waiting for upstream'));
           }
           const opened = await waitAndOpen;
           report.strategies.push(plan.strategy);
