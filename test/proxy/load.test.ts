@@ -7,12 +7,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageAccumulator, parseStreamEvent } from '../../src/message/index.js';
 import { type MockServer, parseScenario, startMock } from '../../src/mock/index.js';
 import type { BetaMessage } from '../../src/protocol/index.js';
 import { type ProxyServer, startProxy } from '../../src/proxy/index.js';
-import { SseDecoder } from '../../src/sse/index.js';
-import { API_KEY, LogCapture, strip } from './support.js';
+import { API_KEY, LogCapture, loadMessage, readStreamed, strip } from './support.js';
 
 const STREAMS = 500;
 const FAULTS = [
@@ -21,21 +19,7 @@ const FAULTS = [
   { '1': { kind: 'error', afterEvents: 30, errorType: 'overloaded_error' } },
 ];
 
-const words = 'the stream carries every block to the client even when the socket closes early';
-const text = Array.from({ length: 24 }, (_, i) => `${i}: ${words}.`).join(' ');
-const message = {
-  id: 'msg_load',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-opus-4-6',
-  content: [
-    { type: 'text', text },
-    { type: 'tool_use', id: 'toolu_load', name: 'record', input: { rows: 24, ok: true } },
-  ],
-  stop_reason: 'tool_use',
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 400 },
-};
+const message = loadMessage('load', 24, 400);
 
 /** A gc() for measuring retained memory (vitest workers do not run with --expose-gc). */
 function gc(): void {
@@ -83,14 +67,7 @@ async function stream(dispatcher: Agent, i: number): Promise<BetaMessage | strin
     }),
   });
   if (res.statusCode !== 200) return `status ${res.statusCode}: ${await res.body.text()}`;
-  const decoder = new SseDecoder();
-  const acc = new MessageAccumulator();
-  for await (const chunk of res.body) {
-    for (const event of decoder.push(chunk)) acc.push(parseStreamEvent(event));
-  }
-  const snap = acc.snapshot();
-  if (snap.error) return `error event: ${snap.error.message}`;
-  return snap.stopped ? acc.toMessage() : 'no message_stop';
+  return readStreamed(res.body);
 }
 
 describe('500 concurrent streams', () => {

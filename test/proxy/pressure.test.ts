@@ -16,29 +16,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageAccumulator, parseStreamEvent } from '../../src/message/index.js';
-import { SseDecoder } from '../../src/sse/index.js';
-import { API_KEY, strip } from './support.js';
+import { API_KEY, loadMessage, readStreamed, strip } from './support.js';
 
 const STREAMS = 2_000;
 /** Sockets this test needs open at once, across its processes (each has its own limit). */
 const FDS_NEEDED = 2 * STREAMS + 200;
 
-const words = 'the stream carries every block to the client even when the socket closes early';
-const text = Array.from({ length: 16 }, (_, i) => `${i}: ${words}.`).join(' ');
-const message = {
-  id: 'msg_pressure',
-  type: 'message',
-  role: 'assistant',
-  model: 'claude-opus-4-6',
-  content: [
-    { type: 'text', text },
-    { type: 'tool_use', id: 'toolu_pressure', name: 'record', input: { rows: 16, ok: true } },
-  ],
-  stop_reason: 'tool_use',
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 300 },
-};
+const message = loadMessage('pressure', 16, 300);
 /** Rendered events of the message (message_start, ping, ... message_stop), roughly. */
 const EVENTS = 90;
 
@@ -137,14 +121,7 @@ async function stream(url: string, dispatcher: Agent, i: number): Promise<unknow
       bodyTimeout: 120_000,
     });
     if (res.statusCode !== 200) return `status ${res.statusCode}: ${await res.body.text()}`;
-    const decoder = new SseDecoder();
-    const acc = new MessageAccumulator();
-    for await (const chunk of res.body) {
-      for (const event of decoder.push(chunk)) acc.push(parseStreamEvent(event));
-    }
-    const snap = acc.snapshot();
-    if (snap.error) return `error event: ${snap.error.message}`;
-    return snap.stopped ? acc.toMessage() : 'no message_stop';
+    return await readStreamed(res.body);
   } catch (err) {
     return `client error ${(err as { code?: string }).code ?? ''}: ${(err as Error).message}`;
   }

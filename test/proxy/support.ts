@@ -122,6 +122,40 @@ export function assemble(body: Uint8Array | string): {
   return { message: snap.stopped ? acc.toMessage() : undefined, error: snap.error, comments };
 }
 
+/**
+ * Reads a streamed body to its end, decoding as it arrives (as the SDKs do): the message, or
+ * what went wrong instead (an SSE error event, no message_stop).
+ */
+export async function readStreamed(body: AsyncIterable<Uint8Array>): Promise<BetaMessage | string> {
+  const decoder = new SseDecoder();
+  const acc = new MessageAccumulator();
+  for await (const chunk of body) {
+    for (const event of decoder.push(chunk)) acc.push(parseStreamEvent(event));
+  }
+  const snap = acc.snapshot();
+  if (snap.error) return `error event: ${snap.error.message}`;
+  return snap.stopped ? acc.toMessage() : 'no message_stop';
+}
+
+/** The message of the load tests: `lines` numbered sentences, then a client tool use. */
+export function loadMessage(id: string, lines: number, outputTokens: number) {
+  const words = 'the stream carries every block to the client even when the socket closes early';
+  const text = Array.from({ length: lines }, (_, i) => `${i}: ${words}.`).join(' ');
+  return {
+    id: `msg_${id}`,
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-opus-4-6',
+    content: [
+      { type: 'text', text },
+      { type: 'tool_use', id: `toolu_${id}`, name: 'record', input: { rows: lines, ok: true } },
+    ],
+    stop_reason: 'tool_use',
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: outputTokens },
+  };
+}
+
 /** A message with ids and usage removed (what must match across runs). */
 export function strip(message: unknown): Record<string, unknown> {
   const {
