@@ -1,8 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyzeResult } from '../../src/diagnose/index.js';
 import { JsonlTraceWriter } from '../../src/engine/index.js';
 import { lifelineFetch } from '../../src/integrations/index.js';
@@ -20,28 +19,7 @@ import {
   SEED_SCENARIO_FILE,
 } from '../fixtures/captures/make-seed-capture.js';
 import { plainLongText } from '../fixtures/streams.js';
-
-/** Runs the CLI in-process, capturing its output and exit code. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    out += String(chunk);
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: unknown) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+import { cli } from '../helpers/cli.js';
 
 const seed = loadScenarioFile(SEED_SCENARIO_FILE);
 const plain = parseScenario(

@@ -18,8 +18,8 @@ import {
   startMock,
 } from '../../src/mock/index.js';
 import type { StreamMessage } from '../../src/protocol/index.js';
+import { cli } from '../helpers/cli.js';
 import { fixtureScenario, SCENARIOS_DIR } from '../helpers/mock.js';
-import { cli } from './verify-cli.js';
 
 const SECRET = 'sk-ant-verify-cut-secret';
 

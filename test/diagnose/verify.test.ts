@@ -10,7 +10,7 @@ import {
   SEED_REQUEST,
   SEED_SCENARIO_FILE,
 } from '../fixtures/captures/make-seed-capture.js';
-import { cli } from './verify-cli.js';
+import { cli } from '../helpers/cli.js';
 
 let dir: string;
 let upstream: MockServer;

@@ -1,4 +1,4 @@
-/** Runs `lifeline` in-process for the verify tests, capturing its output and exit code. */
+/** Runs `lifeline` in-process for tests, capturing its output and exit code (stdout not a TTY unless asked). */
 import { vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 
