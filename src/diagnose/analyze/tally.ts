@@ -6,7 +6,7 @@
  * summary (type, index, block/delta type, payload bytes); a capture's events are summarised
  * the same way, so both sources give the same numbers. Constant work per event.
  */
-import type { OpenBlockFacts, StreamFacts, ToolInputFacts } from './analyze-incident.js';
+import type { OpenBlockFacts, StreamFacts, ToolInputFacts } from './incident.js';
 
 /** One SSE event, as much of it as the note needs. */
 export interface EventSummary {

@@ -10,26 +10,30 @@
  * Runs go one after another through `lifelineFetch`, the same path a client integration takes.
  */
 import { randomBytes } from 'node:crypto';
-import { LifelineError } from '../errors.js';
-import { type FetchLike, type LifelineFetchOptions, lifelineFetch } from '../integrations/index.js';
-import { MessageAccumulator, parseStreamEvent } from '../message/index.js';
-import { type FaultMap, type Scenario, startMock } from '../mock/index.js';
+import { LifelineError } from '../../errors.js';
+import {
+  type FetchLike,
+  type LifelineFetchOptions,
+  lifelineFetch,
+} from '../../integrations/index.js';
+import { MessageAccumulator, parseStreamEvent } from '../../message/index.js';
+import { type FaultMap, type Scenario, startMock } from '../../mock/index.js';
 import {
   checkRequestBody,
   type MessageRequestBody,
   ModelTable,
   type RecoveryReport,
   type RetryPolicy,
-} from '../resume/index.js';
-import { SseDecoder } from '../sse/index.js';
-import { comparable, firstDifference, normalizeContinuationThinking } from './verify-compare.js';
-import { type CutInfo, type CutSpec, cuttingFetch, type StreamTracker } from './verify-cut.js';
-import { auditSeams, type SeamAudit } from './verify-seams.js';
+} from '../../resume/index.js';
+import { SseDecoder } from '../../sse/index.js';
+import { comparable, firstDifference, normalizeContinuationThinking } from './compare.js';
+import { type CutInfo, type CutSpec, cuttingFetch, type StreamTracker } from './cut.js';
+import { auditSeams, type SeamAudit } from './seams.js';
 
+export type { CutInfo, CutSpec, CutWhere } from './cut.js';
+export { formatVerify, formatVerifyRun } from './format.js';
 export type { SeamFlag, SeamFlagKind } from './seam-audit.js';
-export type { CutInfo, CutSpec, CutWhere } from './verify-cut.js';
-export { formatVerify, formatVerifyRun } from './verify-format.js';
-export type { SeamAudit } from './verify-seams.js';
+export type { SeamAudit } from './seams.js';
 
 export const VERIFY_SCHEMA = 'lifeline.verify/1';
 

@@ -3,15 +3,9 @@
  * cannot show: timings (did the stream go quiet before it failed, or was it cut while bytes
  * were flowing?) and what lifeline actually did (the report: attempts, strategies, cost).
  */
-import type {
-  EndKind,
-  FailureFacts,
-  Incident,
-  LifelineDid,
-  StreamFacts,
-} from './analyze-incident.js';
-import { categorize } from './analyze-incident.js';
-import { largestToolInput, StreamTally } from './analyze-tally.js';
+import type { EndKind, FailureFacts, Incident, LifelineDid, StreamFacts } from './incident.js';
+import { categorize } from './incident.js';
+import { largestToolInput, StreamTally } from './tally.js';
 import type { Trace, TraceFailure } from './trace-read.js';
 
 /**

@@ -13,13 +13,13 @@ import {
   MessageAccumulator,
   parseStreamEvent,
   utf8ByteLength,
-} from '../message/index.js';
-import type { StreamEvent, UnknownStreamEvent } from '../protocol/index.js';
-import { SseFramer } from '../sse/index.js';
-import type { FailureFacts, Incident, StreamFacts } from './analyze-incident.js';
-import { categorize } from './analyze-incident.js';
-import { planFromCapture } from './analyze-plan.js';
-import { type EventSummary, largestToolInput, StreamTally } from './analyze-tally.js';
+} from '../../message/index.js';
+import type { StreamEvent, UnknownStreamEvent } from '../../protocol/index.js';
+import { SseFramer } from '../../sse/index.js';
+import type { FailureFacts, Incident, StreamFacts } from './incident.js';
+import { categorize } from './incident.js';
+import { planFromCapture } from './plan.js';
+import { type EventSummary, largestToolInput, StreamTally } from './tally.js';
 
 const LF = 10;
 const CR = 13;

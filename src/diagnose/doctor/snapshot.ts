@@ -6,7 +6,7 @@
  * and URLs have their user-info and query strings redacted before they are stored.
  */
 
-import { LifelineError } from '../errors.js';
+import { LifelineError } from '../../errors.js';
 
 export const DOCTOR_SCHEMA = 'lifeline.doctor/1';
 

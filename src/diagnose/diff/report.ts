@@ -1,8 +1,9 @@
 /**
  * The `lifeline diff` report for people. (`--json` prints the SnapshotDiff itself.)
  */
+
+import { type Paint, PLAIN, pad, wrap } from '../render.js';
 import type { SnapshotDiff } from './diff.js';
-import { type Paint, PLAIN, pad, wrap } from './render.js';
 
 export function renderDiff(
   diff: SnapshotDiff,

@@ -9,7 +9,7 @@
  * are reported with the line number, because guessing past them would misstate the incident.
  */
 
-import { LifelineError } from '../errors.js';
+import { LifelineError } from '../../errors.js';
 
 /** The schema name of the first line; the `/1` is the major version this reader accepts. */
 export const TRACE_SCHEMA_PREFIX = 'lifeline.trace/';

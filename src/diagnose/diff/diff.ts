@@ -6,8 +6,8 @@
  * touches the bytes (buffering, proxies, gateways) first; timeouts next; then the client
  * stack that reads the stream (SDK, HTTP library, runtime); cosmetic differences last.
  */
-import { PROXY_VARS } from './doctor-env.js';
-import type { DoctorSnapshot, PythonReport } from './snapshot.js';
+import { PROXY_VARS } from '../doctor/env.js';
+import type { DoctorSnapshot, PythonReport } from '../doctor/snapshot.js';
 
 export const DIFF_SCHEMA = 'lifeline.diff/1';
 

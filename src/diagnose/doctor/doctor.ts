@@ -4,18 +4,18 @@
  * warnings. Its JSON form is what `diff` compares.
  */
 import { arch, platform } from 'node:os';
-import { LifelineError } from '../errors.js';
-import { USER_AGENT, VERSION } from '../version.js';
-import { collectEnvironment, type Env } from './doctor-env.js';
-import { ANTHROPIC_VERSION, apiUrl, probeAuth, probeSse, probeUpstream } from './doctor-net.js';
-import { nodeRuntime, probeJsPackages, probePythons } from './doctor-runtime.js';
-import { doctorWarnings } from './doctor-warnings.js';
+import { LifelineError } from '../../errors.js';
+import { USER_AGENT, VERSION } from '../../version.js';
+import { collectEnvironment, type Env } from './env.js';
+import { ANTHROPIC_VERSION, apiUrl, probeAuth, probeSse, probeUpstream } from './net.js';
+import { nodeRuntime, probeJsPackages, probePythons } from './runtime.js';
 import {
   DOCTOR_SCHEMA,
   type DoctorSnapshot,
   type SseReport,
   type UpstreamReport,
 } from './snapshot.js';
+import { doctorWarnings } from './warnings.js';
 
 export const DEFAULT_UPSTREAM = 'https://api.anthropic.com';
 export const DEFAULT_TIMEOUT_MS = 5000;

@@ -9,14 +9,14 @@
  * (and may start with the response head, as `curl -i` saves it).
  */
 import { readFileSync, statSync } from 'node:fs';
-import { LifelineError } from '../errors.js';
-import { analyzeCapture } from './analyze-capture.js';
-import { summaryLine } from './analyze-format.js';
-import { ANALYZE_SCHEMA, type AnalyzeResult, type Incident } from './analyze-incident.js';
-import { analyzeTrace } from './analyze-trace.js';
+import { LifelineError } from '../../errors.js';
+import { analyzeCapture } from './capture.js';
+import { summaryLine } from './format.js';
+import { ANALYZE_SCHEMA, type AnalyzeResult, type Incident } from './incident.js';
+import { analyzeTrace } from './trace.js';
 import { isTraceHeaderLine, readTrace, TraceReadError } from './trace-read.js';
 
-export { formatAnalysis } from './analyze-format.js';
+export { formatAnalysis } from './format.js';
 export {
   ANALYZE_SCHEMA,
   type AnalyzeResult,
@@ -29,8 +29,8 @@ export {
   type OpenBlockFacts,
   type StreamFacts,
   type ToolInputFacts,
-} from './analyze-incident.js';
-export { ACTIVE_TRANSFER_MS } from './analyze-trace.js';
+} from './incident.js';
+export { ACTIVE_TRANSFER_MS } from './trace.js';
 export { readTrace, type Trace, TraceReadError, type TraceReadErrorType } from './trace-read.js';
 
 export type AnalyzeInputErrorType =

@@ -1,6 +1,6 @@
 /**
  * The seam audit of one verify run: where each seam is in the final message, the text on each
- * side of it, and the suspicion flags of src/diagnose/seam-audit.ts.
+ * side of it, and the suspicion flags of src/diagnose/verify/seam-audit.ts.
  *
  * Seams come from the recovery report (`report.seams`: block, offset, rule, characters
  * trimmed, confidence). When the report has none for a resume after a cut inside a text block
@@ -8,7 +8,8 @@
  * lifeline cut: after the block's text delivered before the cut, trailing whitespace aside
  * (the engine holds it back until it knows what follows). Such a seam says `source: 'cut'`.
  */
-import type { SeamRecord } from '../resume/index.js';
+import type { SeamRecord } from '../../resume/index.js';
+import type { CutInfo } from './cut.js';
 import {
   DETECT_WINDOW,
   detectLostSpace,
@@ -19,7 +20,6 @@ import {
   seamFlags,
   tailChars,
 } from './seam-audit.js';
-import type { CutInfo } from './verify-cut.js';
 
 export interface SeamAudit {
   /** The attempt whose text was joined (2 for the first resume). */

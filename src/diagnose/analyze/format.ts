@@ -4,7 +4,7 @@
  * connection), then the details and what lifeline did or would do. Plain text, no colour:
  * it is meant to be pasted into a ticket.
  */
-import { formatByteSize } from '../message/index.js';
+import { formatByteSize } from '../../message/index.js';
 import type {
   AnalyzeResult,
   FailureFacts,
@@ -14,8 +14,8 @@ import type {
   OpenBlockFacts,
   StreamFacts,
   ToolInputFacts,
-} from './analyze-incident.js';
-import { largestToolInput } from './analyze-tally.js';
+} from './incident.js';
+import { largestToolInput } from './tally.js';
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

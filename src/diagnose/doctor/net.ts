@@ -6,9 +6,9 @@
  * NO_PROXY from the probed environment), so the result describes that path.
  */
 import { Agent, type Dispatcher, ProxyAgent, request } from 'undici';
-import { USER_AGENT } from '../version.js';
-import { type Env, isLoopback, proxyFor, redact } from './doctor-env.js';
-import { explain } from './explain.js';
+import { USER_AGENT } from '../../version.js';
+import { explain } from '../explain/explain.js';
+import { type Env, isLoopback, proxyFor, redact } from './env.js';
 import type { SseReport, UpstreamReport } from './snapshot.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';

@@ -3,8 +3,8 @@
  * long), then the verdict with the timings. Plain text, meant for a terminal or a ticket.
  */
 import { escapeVisible } from './seam-audit.js';
+import type { SeamAudit } from './seams.js';
 import type { VerifyResult, VerifyRun } from './verify.js';
-import type { SeamAudit } from './verify-seams.js';
 
 /** Shown between the two sides of a seam. */
 export const SEAM_MARK = '‖';

@@ -15,9 +15,9 @@
  * comments sent on meanwhile, so the engine's stall timer stays quiet), then replayed up to the
  * cut. The choice is seeded: run r of seed s always picks the same position of the same stream.
  */
-import type { FetchLike } from '../integrations/fetch.js';
-import { seededRandom } from '../mock/faults.js';
-import { type SseEvent, type SseFrame, SseFramer } from '../sse/index.js';
+import type { FetchLike } from '../../integrations/fetch.js';
+import { seededRandom } from '../../mock/faults.js';
+import { type SseEvent, type SseFrame, SseFramer } from '../../sse/index.js';
 
 export type CutSpec = { kind: 'event'; event: number } | { kind: 'random'; seed: number };
 

@@ -8,8 +8,13 @@
  * (extended thinking on when the stream has thinking blocks), which is all the planner reads
  * to choose, apart from `container`, whose id it takes from the stream.
  */
-import { type MessageRequestBody, ModelTable, planContinuation, Splicer } from '../resume/index.js';
-import type { LifelineWould } from './analyze-incident.js';
+import {
+  type MessageRequestBody,
+  ModelTable,
+  planContinuation,
+  Splicer,
+} from '../../resume/index.js';
+import type { LifelineWould } from './incident.js';
 
 type Json = Record<string, unknown>;
 

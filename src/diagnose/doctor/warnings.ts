@@ -2,8 +2,8 @@
  * The warnings `doctor` draws from what it found, most severe first. Each says what was found,
  * why it matters for a long stream, and what to do.
  */
-import { isLoopback, PROXY_VARS } from './doctor-env.js';
-import { formatMs } from './doctor-net.js';
+import { isLoopback, PROXY_VARS } from './env.js';
+import { formatMs } from './net.js';
 import type { DoctorSnapshot, DoctorWarning, Severity } from './snapshot.js';
 
 /** Node versions older than this are outside the package's engines range. */

@@ -1,8 +1,9 @@
 /**
  * The `lifeline doctor` report for people. (`--json` prints the snapshot itself.)
  */
-import { formatMs } from './doctor-net.js';
-import { type Paint, PLAIN, pad, wrap } from './render.js';
+
+import { type Paint, PLAIN, pad, wrap } from '../render.js';
+import { formatMs } from './net.js';
 import type { DoctorSnapshot, Severity, SseReport, UpstreamReport } from './snapshot.js';
 
 const LABEL = 24;

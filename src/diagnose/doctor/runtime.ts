@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Env } from './doctor-env.js';
+import type { Env } from './env.js';
 import type { JsPackageReport, PythonReport } from './snapshot.js';
 
 /** The Python packages whose versions decide how a Python client streams. */

@@ -2,8 +2,9 @@
  * How `lifeline explain` shows its result: a report for people, and a JSON document
  * (schema `lifeline.explain/1`) for scripts.
  */
+
+import { type Paint, PLAIN, pad, wrap } from '../render.js';
 import type { ExplainResult, SignatureMatch } from './explain.js';
-import { type Paint, PLAIN, pad, wrap } from './render.js';
 import type { Recovery } from './signature.js';
 import { SIGNATURES } from './signatures.js';
 
