@@ -126,3 +126,21 @@ export function splitEvents(body: Buffer): { events: string[]; tail: string } {
   const tail = pieces.pop() ?? '';
   return { events: pieces.map((p) => `${p}\n\n`), tail };
 }
+
+/**
+ * Writes raw bytes to a TCP server and resolves with everything it sent back, once it has closed
+ * the socket. The socket is not half-closed (`end()`): to a server, a client that half-closes
+ * has left, and it would drop the request.
+ */
+export function rawExchange(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let reply = '';
+    socket.on('data', (c) => {
+      reply += String(c);
+    });
+    socket.on('close', () => resolve(reply));
+    socket.on('error', reject);
+    socket.write(bytes);
+  });
+}

@@ -15,6 +15,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../../src/proxy/index.js';
 import { requireBinary } from '../helpers/binaries.js';
+import { metric } from '../helpers/metrics.js';
 import {
   API_KEY,
   assemble,
@@ -51,11 +52,6 @@ function paddedBody(bytes: number, stream = true): string {
     stream,
     messages: [{ role: 'user', content: `Summarize: ${'lorem ipsum '.repeat(bytes / 12)}` }],
   });
-}
-
-function metric(text: string, name: string, labels = ''): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line === undefined ? 0 : Number(line.split(' ')[1]);
 }
 
 async function metricsText(url: string): Promise<string> {

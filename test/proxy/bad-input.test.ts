@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyServer, startProxy } from '../../src/proxy/index.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import {
   API_KEY,
   assemble,
@@ -50,19 +51,6 @@ async function expectStillServing(proxy: ProxyServer = fx.proxy) {
   });
   expect(res.status).toBe(200);
   expect(assemble(res.text).message?.stop_reason).toBe('end_turn');
-}
-
-function rawExchange(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    socket.on('data', (c) => {
-      reply += String(c);
-    });
-    socket.on('end', () => resolve(reply));
-    socket.on('error', reject);
-    socket.write(bytes);
-  });
 }
 
 describe('bad requests from the client', () => {

@@ -11,6 +11,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock } from '../../src/mock/index.js';
 import { startProxy } from '../../src/proxy/index.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import {
   API_KEY,
   assemble,
@@ -31,21 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx.close();
 });
-
-/** Writes raw bytes, resolves with everything the proxy sent until it closed the socket. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let reply = '';
-    socket.on('data', (c) => {
-      reply += String(c);
-    });
-    socket.on('close', () => resolve(reply));
-    socket.on('error', reject);
-    // Not end(): a client that half-closes has left, and the proxy would drop its request.
-    socket.write(bytes);
-  });
-}
 
 describe('request smuggling', () => {
   const body = requestBody(PLAIN);
@@ -71,7 +57,7 @@ describe('request smuggling', () => {
     ],
   ])('answers %s with 400 and forwards nothing', async (_name, bytes) => {
     const before = fx.mock.requests.length;
-    const reply = await raw(fx.proxy.port, bytes);
+    const reply = await rawExchange(fx.proxy.port, bytes);
     expect(reply).toMatch(/^HTTP\/1.1 400 /);
     expect(fx.mock.requests.length).toBe(before);
   });
@@ -83,11 +69,11 @@ describe('Host tricks', () => {
     const otherHost = new URL(other.url).host;
     try {
       const before = fx.mock.requests.length;
-      const viaHost = await raw(
+      const viaHost = await rawExchange(
         fx.proxy.port,
         `GET /v1/models HTTP/1.1\r\nhost: ${otherHost}\r\nconnection: close\r\n\r\n`,
       );
-      const viaTarget = await raw(
+      const viaTarget = await rawExchange(
         fx.proxy.port,
         `GET ${other.url}/v1/models HTTP/1.1\r\nhost: ${otherHost}\r\nconnection: close\r\n\r\n`,
       );

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metric } from '../helpers/metrics.js';
 import { API_KEY, loadMessage, readStreamed, strip } from './support.js';
 
 const STREAMS = 2_000;
@@ -125,15 +126,6 @@ async function stream(url: string, dispatcher: Agent, i: number): Promise<unknow
   } catch (err) {
     return `client error ${(err as { code?: string }).code ?? ''}: ${(err as Error).message}`;
   }
-}
-
-function metric(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
-      sum += Number(line.split(' ').at(-1));
-  }
-  return sum;
 }
 
 describe(`${STREAMS} concurrent streams through the proxy process`, () => {

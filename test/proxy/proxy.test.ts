@@ -2,11 +2,12 @@
  * The proxy's behaviour, one behaviour per test, against the scenario mock (and a hand-written
  * upstream where the mock cannot misbehave the way a test needs).
  */
-import { connect } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../../src/proxy/index.js';
+import { metric } from '../helpers/metrics.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import {
   API_KEY,
   assemble,
@@ -47,20 +48,6 @@ async function post(
   }
   const text = chunks.map((c) => c.text).join('');
   return { status: res.statusCode, headers: res.headers, text, chunks };
-}
-
-/** Sends raw bytes and reads the reply until the server closes the connection. */
-async function rawRequest(port: number, text: string): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  socket.write(text);
-  let reply = '';
-  for await (const chunk of socket) reply += String(chunk);
-  return reply;
-}
-
-function metricValue(text: string, name: string, labels = ''): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 describe('streaming POST /v1/messages', () => {
@@ -117,7 +104,7 @@ describe('streaming POST /v1/messages', () => {
     const proxy = await startProxy({ port: 0, upstream: `${up.url}/base/`, logLevel: 'silent' });
     try {
       const body = requestBody(PLAIN);
-      const reply = await rawRequest(
+      const reply = await rawExchange(
         proxy.port,
         'POST /v1/messages?beta=true HTTP/1.1\r\nhost: localhost\r\n' +
           `x-api-key: ${API_KEY}\r\nauthorization: Bearer t0k3n\r\n` +
@@ -149,7 +136,7 @@ describe('streaming POST /v1/messages', () => {
     const up = await startCustomUpstream((_req, res) => res.end('{"data":[]}'));
     const proxy = await startProxy({ port: 0, upstream: up.url, logLevel: 'silent' });
     try {
-      const reply = await rawRequest(
+      const reply = await rawExchange(
         proxy.port,
         'GET http://evil.invalid:9/v1/models HTTP/1.1\r\nhost: evil.invalid\r\nconnection: close\r\n\r\n',
       );
@@ -443,20 +430,16 @@ describe('operations', () => {
       const res = await request(`${local.proxy.url}/metrics`);
       expect(res.statusCode).toBe(200);
       const text = await res.body.text();
-      expect(metricValue(text, 'lifeline_streams_total')).toBe(1);
-      expect(metricValue(text, 'lifeline_stream_failures_total', '{kind="socket"}')).toBe(1);
-      expect(metricValue(text, 'lifeline_recoveries_total', '{strategy="prefill"}')).toBe(1);
-      expect(metricValue(text, 'lifeline_recovery_latency_seconds_count')).toBe(1);
-      expect(metricValue(text, 'lifeline_upstream_responses_total', '{status="200"}')).toBe(2);
+      expect(metric(text, 'lifeline_streams_total')).toBe(1);
+      expect(metric(text, 'lifeline_stream_failures_total', '{kind="socket"}')).toBe(1);
+      expect(metric(text, 'lifeline_recoveries_total', '{strategy="prefill"}')).toBe(1);
+      expect(metric(text, 'lifeline_recovery_latency_seconds_count')).toBe(1);
+      expect(metric(text, 'lifeline_upstream_responses_total', '{status="200"}')).toBe(2);
       expect(
-        metricValue(
-          text,
-          'lifeline_requests_total',
-          '{path="/v1/messages",method="POST",status="200"}',
-        ),
+        metric(text, 'lifeline_requests_total', '{path="/v1/messages",method="POST",status="200"}'),
       ).toBe(1);
-      expect(metricValue(text, 'lifeline_bytes_downstream_total')).toBeGreaterThan(10_000);
-      expect(metricValue(text, 'lifeline_active_streams')).toBe(0);
+      expect(metric(text, 'lifeline_bytes_downstream_total')).toBeGreaterThan(10_000);
+      expect(metric(text, 'lifeline_active_streams')).toBe(0);
     } finally {
       await local.close();
     }
@@ -497,9 +480,7 @@ describe('operations', () => {
       expect(seams[0]?.trimmed).toBeGreaterThan(0);
       expect(seams[0]).not.toHaveProperty('excerpt');
       const metrics = await (await request(`${local.proxy.url}/metrics`)).body.text();
-      expect(metricValue(metrics, 'lifeline_seams_total', '{rule="words",confidence="high"}')).toBe(
-        1,
-      );
+      expect(metric(metrics, 'lifeline_seams_total', '{rule="words",confidence="high"}')).toBe(1);
     } finally {
       await local.close();
     }

@@ -9,6 +9,8 @@ import { Writable } from 'node:stream';
 import { MessageAccumulator, parseStreamEvent } from '../../src/message/index.js';
 import { loadScenarios, type MockServer, type Scenario, startMock } from '../../src/mock/index.js';
 
+// Proxy tests import it from here with the rest of their fixtures; its one home is the helper.
+export { strip } from '../helpers/message.js';
 export { startMock };
 
 import type { BetaMessage } from '../../src/protocol/index.js';
@@ -154,16 +156,6 @@ export function loadMessage(id: string, lines: number, outputTokens: number) {
     stop_sequence: null,
     usage: { input_tokens: 10, output_tokens: outputTokens },
   };
-}
-
-/** A message with ids and usage removed (what must match across runs). */
-export function strip(message: unknown): Record<string, unknown> {
-  const {
-    id: _id,
-    usage: _usage,
-    ...rest
-  } = JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
-  return rest;
 }
 
 export interface SeenRequest {

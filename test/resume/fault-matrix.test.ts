@@ -47,6 +47,7 @@ import {
 } from '../../src/mock/index.js';
 import { type RecoveryReport, StreamInterruptedError } from '../../src/resume/index.js';
 import { SseDecoder } from '../../src/sse/index.js';
+import { strip } from '../helpers/message.js';
 
 const SCENARIO_DIR = new URL('../fixtures/scenarios/', import.meta.url).pathname;
 // A continuation opening with adaptive thinking adds a block by design: tested on its own.
@@ -195,15 +196,6 @@ const variants: Variant[] = [];
 /** Each variant's message content, by variant name. */
 const contents = new Map<string, readonly unknown[]>();
 const baselines = new Map<string, unknown>();
-
-function strip(message: Anthropic.Beta.BetaMessage): unknown {
-  const {
-    id: _id,
-    usage: _usage,
-    ...rest
-  } = JSON.parse(JSON.stringify(message)) as Anthropic.Beta.BetaMessage;
-  return rest;
-}
 
 /** Checks the downstream bytes form one well-formed Messages stream; returns problems found. */
 function streamProblems(bytes: Uint8Array): string[] {

@@ -3,9 +3,9 @@
  * counting across chunks, environment collection and redaction, proxy selection.
  */
 import { describe, expect, it } from 'vitest';
-import { collectEnvironment, proxyFor, redact } from '../../src/diagnose/doctor/env.js';
-import { timeoutMs } from '../../src/diagnose/doctor/warnings.js';
-import { type ChunkArrival, classifyArrivals, EventCounter } from '../../src/diagnose/index.js';
+import { collectEnvironment, proxyFor, redact } from '../../../src/diagnose/doctor/env.js';
+import { timeoutMs } from '../../../src/diagnose/doctor/warnings.js';
+import { type ChunkArrival, classifyArrivals, EventCounter } from '../../../src/diagnose/index.js';
 
 const steady = (n: number, gapMs: number, startMs = 5): ChunkArrival[] =>
   Array.from({ length: n }, (_, i) => ({ atMs: startMs + i * gapMs, bytes: 100, events: 1 }));

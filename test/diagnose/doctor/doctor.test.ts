@@ -3,9 +3,14 @@
  * and sent in one burst), proxies, and that secrets never reach the snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DOCTOR_SCHEMA, runDoctor } from '../../src/diagnose/index.js';
-import { VERSION } from '../../src/version.js';
-import { closedPort, type Loopback, startConnectProxy, startUpstream } from './loopback.js';
+import { DOCTOR_SCHEMA, runDoctor } from '../../../src/diagnose/index.js';
+import { VERSION } from '../../../src/version.js';
+import {
+  closedPort,
+  type Loopback,
+  startConnectProxy,
+  startUpstream,
+} from '../../helpers/loopback.js';
 
 let streaming: Loopback;
 let buffered: Loopback;

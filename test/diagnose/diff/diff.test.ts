@@ -10,8 +10,8 @@ import {
   renderDiff,
   runDoctor,
   SnapshotError,
-} from '../../src/diagnose/index.js';
-import { type Loopback, startConnectProxy, startUpstream } from './loopback.js';
+} from '../../../src/diagnose/index.js';
+import { type Loopback, startConnectProxy, startUpstream } from '../../helpers/loopback.js';
 
 let streaming: Loopback;
 let buffered: Loopback;

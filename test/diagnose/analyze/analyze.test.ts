@@ -2,24 +2,24 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalyzeResult } from '../../src/diagnose/index.js';
-import { JsonlTraceWriter } from '../../src/engine/index.js';
-import { lifelineFetch } from '../../src/integrations/index.js';
+import type { AnalyzeResult } from '../../../src/diagnose/index.js';
+import { JsonlTraceWriter } from '../../../src/engine/index.js';
+import { lifelineFetch } from '../../../src/integrations/index.js';
 import {
   loadScenarioFile,
   type MockServer,
   parseScenario,
   startMock,
-} from '../../src/mock/index.js';
+} from '../../../src/mock/index.js';
 import {
   curlCapture,
   SEED_BETAS,
   SEED_CAPTURE_FILE,
   SEED_REQUEST,
   SEED_SCENARIO_FILE,
-} from '../fixtures/captures/make-seed-capture.js';
-import { plainLongText } from '../fixtures/streams.js';
-import { cli } from '../helpers/cli.js';
+} from '../../fixtures/captures/make-seed-capture.js';
+import { plainLongText } from '../../fixtures/streams.js';
+import { cli } from '../../helpers/cli.js';
 
 const seed = loadScenarioFile(SEED_SCENARIO_FILE);
 const plain = parseScenario(

@@ -4,6 +4,7 @@ import { lifelineMiddleware } from '../../src/integrations/index.js';
 import { type MockServer, parseScenario, startMock } from '../../src/mock/index.js';
 import type { RecoveryReport } from '../../src/resume/index.js';
 import { plainLongText, serverToolLoop } from '../fixtures/streams.js';
+import { strip } from '../helpers/message.js';
 
 let mock: MockServer;
 
@@ -52,16 +53,6 @@ function client(scenario: string, faults: unknown, reports: RecoveryReport[]) {
       }),
     ],
   });
-}
-
-/** The message a client sees, ids and usage aside (JSON round trip drops undefined fields). */
-function strip(message: Anthropic.Beta.BetaMessage) {
-  const {
-    id: _id,
-    usage: _usage,
-    ...rest
-  } = JSON.parse(JSON.stringify(message)) as Anthropic.Beta.BetaMessage;
-  return rest;
 }
 
 /** What the SDK makes of the scenario's uninterrupted stream. */

@@ -10,16 +10,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VerifyResult, VerifyRun } from '../../src/diagnose/index.js';
+import type { VerifyResult, VerifyRun } from '../../../src/diagnose/index.js';
 import {
   encodeMessageEvents,
   type MockServer,
   renderMessage,
   startMock,
-} from '../../src/mock/index.js';
-import type { StreamMessage } from '../../src/protocol/index.js';
-import { cli } from '../helpers/cli.js';
-import { fixtureScenario, SCENARIOS_DIR } from '../helpers/mock.js';
+} from '../../../src/mock/index.js';
+import type { StreamMessage } from '../../../src/protocol/index.js';
+import { cli } from '../../helpers/cli.js';
+import { fixtureScenario, SCENARIOS_DIR } from '../../helpers/mock.js';
 
 const SECRET = 'sk-ant-verify-cut-secret';
 

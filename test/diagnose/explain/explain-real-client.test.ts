@@ -4,9 +4,9 @@
  * the incomplete-chunked-read signature, said to be recovered by lifeline.
  */
 import { describe, expect, it } from 'vitest';
-import { explain } from '../../src/diagnose/index.js';
-import { requireBinary } from '../helpers/binaries.js';
-import { captureHttpxDropTraceback, SYSTEM_PYTHON } from '../helpers/httpx.js';
+import { explain } from '../../../src/diagnose/index.js';
+import { requireBinary } from '../../helpers/binaries.js';
+import { captureHttpxDropTraceback, SYSTEM_PYTHON } from '../../helpers/httpx.js';
 
 const available = requireBinary('python3-httpx', {
   command: SYSTEM_PYTHON,

@@ -12,7 +12,7 @@ import {
   renderExplain,
   SIGNATURES,
   type Signature,
-} from '../../src/diagnose/index.js';
+} from '../../../src/diagnose/index.js';
 
 const CHUNKED =
   'httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)';

@@ -4,8 +4,8 @@
  * client read timeouts do not fire.
  */
 import { describe, expect, it } from 'vitest';
-import { runStream, type UpstreamResponse } from '../../../src/engine/index.js';
-import { sleep } from '../../../src/resume/index.js';
+import { runStream, type UpstreamResponse } from '../../src/engine/index.js';
+import { sleep } from '../../src/resume/index.js';
 
 const enc = new TextEncoder();
 const ev = (type: string, data: Record<string, unknown>) =>

@@ -2,15 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VerifyResult } from '../../src/diagnose/index.js';
-import { firstDifference } from '../../src/diagnose/verify/compare.js';
-import { loadScenarioFile, type MockServer, startMock } from '../../src/mock/index.js';
+import type { VerifyResult } from '../../../src/diagnose/index.js';
+import { firstDifference } from '../../../src/diagnose/verify/compare.js';
+import { loadScenarioFile, type MockServer, startMock } from '../../../src/mock/index.js';
 import {
   SEED_BETAS,
   SEED_REQUEST,
   SEED_SCENARIO_FILE,
-} from '../fixtures/captures/make-seed-capture.js';
-import { cli } from '../helpers/cli.js';
+} from '../../fixtures/captures/make-seed-capture.js';
+import { cli } from '../../helpers/cli.js';
 
 let dir: string;
 let upstream: MockServer;

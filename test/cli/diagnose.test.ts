@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { type Loopback, startUpstream } from './loopback.js';
+import { type Loopback, startUpstream } from '../helpers/loopback.js';
 
 const CHUNKED =
   'httpx.RemoteProtocolError: peer closed connection without sending complete message body (incomplete chunked read)';

@@ -14,9 +14,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { explain, SIGNATURES } from '../../src/diagnose/index.js';
+import { explain, SIGNATURES } from '../../../src/diagnose/index.js';
 
-const TEST_DIR = fileURLToPath(new URL('..', import.meta.url));
+const TEST_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLES_DIR = join(TEST_DIR, 'fixtures', 'explain');
 const NEGATIVES_DIR = join(TEST_DIR, 'fixtures', 'explain-negative');
 const HOOK_DIR = join(TEST_DIR, 'helpers', 'explain-samples');
