@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    // Tests marked concurrent run this many at a time: the fault matrix (one test per case).
+    maxConcurrency: 16,
   },
 });

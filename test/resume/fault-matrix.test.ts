@@ -23,10 +23,16 @@
  * (before and after content_block_stop), a stall and a double fault per variant. (A TCP reset
  * loses what the client had not read, so it may cut earlier than named: restateChars, drawn for
  * Chinese/Japanese/Thai cuts, gets drops instead.)
+ * Each case is its own test, under a describe per variant (`scenario@model@behaviour`), run 16
+ * at a time: a failure is reported under its variant and fault ("seam-code@claude-opus-4-6@r3 >
+ * drop in event 12 at byte 40") with what went wrong and, for each continuation (from the mock's
+ * request log), where the partial text ended and how the continuation started. The variants are
+ * worked out while the file is collected (the mock renders each one's events); the fault-free
+ * baselines are taken in beforeAll. A summary by behaviour is printed after the run.
+ *
  * MATRIX_SEAM=full runs every text cut instead of a sample (slow);
- * MATRIX_BEHAVIOURS=restartWord,lines1 and MATRIX_ONLY=seam-code narrow a run; a failure
- * names the variant, the fault, and for each continuation (from the mock's request log) where
- * the partial text ended and how the continuation started.
+ * MATRIX_BEHAVIOURS=restartWord,lines1 and MATRIX_ONLY=seam-code narrow a run (so does vitest's
+ * `-t`, by variant or fault name); MATRIX_FAILURES=path writes every failure to a file.
  */
 import { writeFileSync } from 'node:fs';
 import type { Middleware } from '@anthropic-ai/sdk';
@@ -506,7 +512,11 @@ async function pool<T>(
   );
 }
 
-beforeAll(async () => {
+/**
+ * Starts the mock with every scenario variant and works out each variant's events and text
+ * cuts. Runs while the file is collected, so that every case can be its own test.
+ */
+async function prepare(): Promise<void> {
   const only = process.env.MATRIX_ONLY?.split(',');
   const onlyBehaviours = process.env.MATRIX_BEHAVIOURS?.split(',');
   const full = process.env.MATRIX_SEAM === 'full';
@@ -575,15 +585,7 @@ beforeAll(async () => {
       textEnds,
     });
   }
-  await pool(variants, 4, async (v) => {
-    const { final } = await runCase(v, {});
-    baselines.set(v.name, strip(final));
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await mock?.close();
-});
+}
 
 /** Where the final message's text departs from the fault-free run's, with context. */
 function textDifference(got: unknown, want: unknown): string {
@@ -641,75 +643,119 @@ function groupOf(v: Variant): string {
   return `${v.behaviour.label} (${v.model})${v.sampled ? ', sampled' : ''}`;
 }
 
-describe('fault matrix', () => {
-  it('every case completes through the middleware with the fault-free message and a well-formed stream', async () => {
-    const cases = buildCases();
-    const failures: string[] = [];
-    let passed = 0;
-    const byScenario = new Map<string, number>();
-    const byGroup = new Map<string, { cases: number; passed: number; scenarios: Set<string> }>();
-    for (const c of cases) {
-      const group = byGroup.get(groupOf(c.variant)) ?? {
-        cases: 0,
-        passed: 0,
-        scenarios: new Set(),
-      };
-      group.cases++;
-      group.scenarios.add(c.variant.base);
-      byGroup.set(groupOf(c.variant), group);
-    }
-    const started = Date.now();
-    await pool(cases, 16, async (c) => {
-      const where = `${c.variant.name}: ${c.label}`;
-      const runId = `matrix-${runSeq++}`;
-      try {
-        const { final, bytes } = await runCase(c.variant, c.faults, 6, runId);
-        const problems = streamProblems(bytes);
-        const baseline = baselines.get(c.variant.name);
-        if (JSON.stringify(strip(final)) !== JSON.stringify(baseline))
-          problems.push(
-            `final message differs from the fault-free run (${textDifference(strip(final), baseline)}); ${seamDetail(c, runId)}`,
-          );
-        if (problems.length > 0) failures.push(`${where}: ${problems.join('; ')}`);
-        else {
-          passed++;
-          byScenario.set(c.variant.base, (byScenario.get(c.variant.base) ?? 0) + 1);
-          const group = byGroup.get(groupOf(c.variant));
+/** Passed cases per summary line, for the summary printed after the run. */
+const summary = new Map<string, { cases: number; passed: number; scenarios: Set<string> }>();
+const failures: string[] = [];
+
+/** Runs one case and returns what is wrong with it: nothing when it passed. */
+async function problemsOf(c: Case): Promise<string[]> {
+  const runId = `matrix-${runSeq++}`;
+  try {
+    const { final, bytes } = await runCase(c.variant, c.faults, 6, runId);
+    const problems = streamProblems(bytes);
+    const baseline = baselines.get(c.variant.name);
+    if (JSON.stringify(strip(final)) !== JSON.stringify(baseline))
+      problems.push(
+        `final message differs from the fault-free run (${textDifference(strip(final), baseline)}); ${seamDetail(c, runId)}`,
+      );
+    return problems;
+  } catch (err) {
+    return [
+      `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}; ${seamDetail(c, runId)}`,
+    ];
+  }
+}
+
+function printSummary(cases: readonly Case[], seconds: number): void {
+  const percent = (p: number, n: number) => `${((100 * p) / Math.max(1, n)).toFixed(1)}%`;
+  const passed = [...summary.values()].reduce((sum, g) => sum + g.passed, 0);
+  console.log(
+    `fault matrix: ${cases.length} cases over ${variants.length} scenario variants in ${seconds.toFixed(0)} s; ${passed} passed (${percent(passed, cases.length)})\n` +
+      'by variant (passed/cases, scenarios):\n' +
+      [...summary]
+        .map(
+          ([g, { cases: n, passed: p, scenarios }]) =>
+            `  ${g}: ${p}/${n} (${percent(p, n)}) over ${scenarios.size} scenarios`,
+        )
+        .join('\n'),
+  );
+  if (failures.length > 0 && process.env.MATRIX_FAILURES)
+    writeFileSync(process.env.MATRIX_FAILURES, failures.join('\n'));
+}
+
+await prepare();
+const cases = buildCases();
+const byVariant = new Map<Variant, Case[]>();
+for (const c of cases) byVariant.set(c.variant, [...(byVariant.get(c.variant) ?? []), c]);
+for (const c of cases) {
+  const group = summary.get(groupOf(c.variant)) ?? { cases: 0, passed: 0, scenarios: new Set() };
+  group.cases++;
+  group.scenarios.add(c.variant.base);
+  summary.set(groupOf(c.variant), group);
+}
+let started = 0;
+
+beforeAll(async () => {
+  await pool(variants, 4, async (v) => {
+    const { final } = await runCase(v, {});
+    baselines.set(v.name, strip(final));
+  });
+  started = performance.now();
+}, 120_000);
+
+afterAll(async () => {
+  printSummary(cases, (performance.now() - started) / 1000);
+  await mock?.close();
+});
+
+// One test per case, named after its variant (scenario@model@behaviour) and its fault, run 16 at
+// a time (maxConcurrency in vitest.config.ts): a failure names its case, and the run takes as
+// long as the one-test pool it replaces.
+describe.concurrent('fault matrix: every case completes through the middleware with the fault-free message and a well-formed stream', () => {
+  for (const [variant, ofVariant] of byVariant) {
+    describe(variant.name, () => {
+      for (const c of ofVariant) {
+        it(c.label, async () => {
+          const problems = await problemsOf(c);
+          if (problems.length > 0)
+            failures.push(`${variant.name}: ${c.label}: ${problems.join('; ')}`);
+          expect(problems, problems.join('\n')).toEqual([]);
+          const group = summary.get(groupOf(variant));
           if (group !== undefined) group.passed++;
-        }
-      } catch (err) {
-        failures.push(
-          `${where}: threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}; ${seamDetail(c, runId)}`,
-        );
+        }, 120_000);
       }
     });
-    const seconds = ((Date.now() - started) / 1000).toFixed(0);
-    const percent = (p: number, n: number) => `${((100 * p) / Math.max(1, n)).toFixed(1)}%`;
-    console.log(
-      `fault matrix: ${cases.length} cases over ${variants.length} scenario variants in ${seconds} s; ${passed} passed (${percent(passed, cases.length)})\n` +
-        [...byScenario].map(([s, n]) => `  ${s}: ${n}`).join('\n') +
-        '\nby variant (passed/cases, scenarios):\n' +
-        [...byGroup]
-          .map(
-            ([g, { cases: n, passed: p, scenarios }]) =>
-              `  ${g}: ${p}/${n} (${percent(p, n)}) over ${scenarios.size} scenarios`,
-          )
-          .join('\n'),
+  }
+});
+
+describe('fault matrix', () => {
+  it('has cases for every shipped scenario and every continuation behaviour', () => {
+    const only = process.env.MATRIX_ONLY?.split(',');
+    const onlyBehaviours = process.env.MATRIX_BEHAVIOURS?.split(',');
+    const shipped = loadScenarios(SCENARIO_DIR)
+      .map((s) => s.name)
+      .filter((n) => !EXCLUDED.has(n) && (only === undefined || only.includes(n)));
+    const covered = new Set(cases.map((c) => c.variant.base));
+    expect(shipped.filter((n) => !covered.has(n))).toEqual([]);
+    // Each behaviour applies to some kinds of text only: over every scenario, each finds some.
+    if (only !== undefined) return;
+    const labels = new Set(cases.map((c) => c.variant.behaviour.label));
+    const wanted = ['r0', 'r3', ...BEHAVIOURS.map((b) => b.label)].filter(
+      (l) => onlyBehaviours === undefined || onlyBehaviours.includes(l),
     );
-    if (failures.length > 0) {
-      console.log(failures.slice(0, 40).join('\n'));
-      if (process.env.MATRIX_FAILURES)
-        writeFileSync(process.env.MATRIX_FAILURES, failures.join('\n'));
-    }
-    expect(failures).toEqual([]);
-    expect(passed).toBe(cases.length);
-  }, 900_000);
+    expect(wanted.filter((l) => !labels.has(l))).toEqual([]);
+  });
 
   it('budget exhaustion fails with a typed error that carries the partial message', async () => {
     const v = variants.find(
       (x) =>
         x.base === 'plain-long-text' && x.model === 'claude-opus-4-6' && x.behaviour.label === 'r0',
-    ) as Variant;
+    );
+    expect(
+      v,
+      'needs plain-long-text@claude-opus-4-6@r0: MATRIX_ONLY or MATRIX_BEHAVIOURS left it out',
+    ).toBeDefined();
+    if (v === undefined) return;
     let caught: unknown;
     try {
       await runCase(v, { '*': { kind: 'drop', afterEvents: 40 } }, 3);
