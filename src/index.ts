@@ -6,6 +6,8 @@
  * change. Advanced parts have their own entry points: `anthropic-stream-resume/sse` (the SSE
  * decoder, framer and encoder) and `anthropic-stream-resume/mock` (the Anthropic-compatible mock
  * with fault injection). The rest of src/ is internal and may change in any release.
+ *
+ * @module anthropic-stream-resume
  */
 
 // The engine: one request's attempts over any transport.

@@ -26,6 +26,11 @@ export interface UpstreamResponse {
   body: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null;
 }
 
+/**
+ * How the engine reaches the upstream: sends one attempt's request and resolves with the
+ * response head and body. The integrations supply it (the SDK's `next`, a fetch, the proxy's
+ * undici client); `runStream` calls it once per attempt.
+ */
 export type Send = (request: SendRequest) => Promise<UpstreamResponse>;
 
 export interface EngineOptions extends SplicerOptions {
@@ -58,12 +63,14 @@ export interface EngineOptions extends SplicerOptions {
  * summarised by the sink (it may hold user content).
  */
 export interface TraceSink {
+  /** An attempt starts: its number, how it was planned, and the upstream status once known. */
   attempt(info: {
     attempt: number;
     strategy: string;
     t: number;
     status?: number | undefined;
   }): void;
+  /** An upstream event arrived (`t` in milliseconds since the request began). */
   event(info: {
     attempt: number;
     t: number;
@@ -71,10 +78,13 @@ export interface TraceSink {
     bytes: number;
     data: Record<string, unknown>;
   }): void;
+  /** An attempt failed: the kind of failure (see `FailureKind`) and one line about it. */
   failure(info: { attempt: number; t: number; kind: string; message: string }): void;
+  /** The request is over: the report of all its attempts. */
   end(report: RecoveryReport): void;
 }
 
+/** What `runStream` resolves with: the spliced stream, or the upstream response passed through untouched. */
 export type EngineResult =
   /** Not a stream we can protect (non-retryable status, non-SSE body): pass it through as is. */
   | { kind: 'passthrough'; response: UpstreamResponse; report: RecoveryReport }

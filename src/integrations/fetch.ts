@@ -6,8 +6,10 @@
  */
 import { type LifelineOptions, type OutgoingRequest, protect, protectable } from './protect.js';
 
+/** The shape of `fetch` that `lifelineFetch` wraps and returns. */
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/** Options of `lifelineFetch`: those of the engine (`LifelineOptions`) and the fetch to wrap. */
 export interface LifelineFetchOptions extends LifelineOptions {
   /** The fetch to wrap (default: the global fetch). */
   fetch?: FetchLike;
@@ -40,6 +42,17 @@ async function describe(
   };
 }
 
+/**
+ * Wraps a fetch so that streaming `POST /v1/messages` requests resume when their stream drops.
+ *
+ * Every other request goes to the underlying fetch unchanged. Use it with any client that takes
+ * a custom fetch: `createAnthropic({ fetch: lifelineFetch() })` (Vercel AI SDK) or
+ * `new Anthropic({ fetch: lifelineFetch() })`.
+ *
+ * @param options - the engine's options, the logger, and `fetch`: the fetch to wrap (default:
+ *   the global one).
+ * @returns a fetch with the same signature.
+ */
 export function lifelineFetch(options: LifelineFetchOptions = {}): FetchLike {
   const base: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
   return async (input, init) => {

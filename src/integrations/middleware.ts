@@ -8,6 +8,17 @@
 import type { Middleware } from '@anthropic-ai/sdk';
 import { type LifelineOptions, protect, protectable } from './protect.js';
 
+/**
+ * `@anthropic-ai/sdk` middleware: `new Anthropic({ middleware: [lifelineMiddleware()] })`.
+ *
+ * Streaming `messages.create({ stream: true })`, `messages.stream()` and their beta equivalents
+ * resume when their stream drops; other calls are untouched. Needs `@anthropic-ai/sdk` 1.0 or
+ * later (an optional peer dependency).
+ *
+ * @param options - the engine's options (retry policy, stall timeout, `onReport`, ...) and the
+ *   logger for the one-line recovery summary.
+ * @returns the middleware, for the client's `middleware` option.
+ */
 export function lifelineMiddleware(options: LifelineOptions = {}): Middleware {
   return async (request, next, ctx) => {
     const outgoing = {

@@ -11,11 +11,15 @@ import {
   summarize,
 } from '../resume/index.js';
 
+/** Where the integrations write their one-line summaries: `console`, a pino logger, or the SDK client's logger. */
 export interface LifelineLogger {
+  /** A clean run or a passthrough. */
   info(message: string): void;
+  /** A recovery or a failure. */
   warn(message: string): void;
 }
 
+/** Options of `lifelineMiddleware` and `lifelineFetch`: the engine's options (`EngineOptions`, without `signal`: the request's own is used) and the logger. */
 export interface LifelineOptions extends Omit<EngineOptions, 'signal'> {
   /** Where the one-line recovery summary goes (default: console.warn for recoveries, nothing for clean runs). `false` silences it. */
   logger?: LifelineLogger | false;

@@ -465,6 +465,11 @@ export type ContinuationPlan =
     }
   | { ok: false; kind: RequestKind; violation: RuleViolation };
 
+/**
+ * How the mock answers a continuation request for a scenario: whether prefill is allowed, whether
+ * a continuation opens with thinking, and how it restates what was already written (the
+ * scenario's continuation behaviour).
+ */
 export interface ContinuationRules extends ContinuationBehaviour {
   prefillAllowed: boolean;
   continuationThinking: boolean;

@@ -88,6 +88,7 @@ export const randomFaultSchema = z
   .object({ kind: z.literal('random'), seed: z.number().int() })
   .strict();
 
+/** The zod schema of one fault (the `x-mock-faults` header's values and a scenario's `faults`). */
 export const faultSchema = z.discriminatedUnion('kind', [
   dropFaultSchema,
   resetFaultSchema,
@@ -99,8 +100,11 @@ export const faultSchema = z.discriminatedUnion('kind', [
   randomFaultSchema,
 ]);
 
+/** One fault to inject into an attempt, by `kind` (see `FAULT_KINDS`). */
 export type Fault = z.infer<typeof faultSchema>;
+/** The kinds of fault the mock injects. */
 export type FaultKind = Fault['kind'];
+/** Every fault kind the mock injects. */
 export const FAULT_KINDS: readonly FaultKind[] = [
   'drop',
   'reset',
@@ -117,6 +121,7 @@ export const faultMapSchema = z.record(
   z.string().regex(/^(\*|[1-9][0-9]*)$/, 'keys are attempt numbers ("1", "2", ...) or "*"'),
   faultSchema,
 );
+/** Faults keyed by attempt number within a run (`"1"`, `"2"`, ...) or `"*"` for every attempt. */
 export type FaultMap = z.infer<typeof faultMapSchema>;
 
 /** The fault for one attempt: its own entry first, else `"*"`, else none. */

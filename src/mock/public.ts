@@ -4,6 +4,8 @@
  * built-in ones, and inject faults per attempt (the `x-mock-faults` header or the scenario's
  * `faults`). Public API under semver, pinned by test/package/exports.test.ts; src/mock/index.ts
  * is the part's face inside the package and exports more.
+ *
+ * @module anthropic-stream-resume/mock
  */
 export {
   builtinScenarioFiles,

@@ -128,6 +128,7 @@ const scenarioFileSchema = z
     }
   });
 
+/** A scenario file as written (JSON): the message to stream, its betas, chunking, continuation behaviour and faults. docs/scenarios.md describes the format. */
 export type ScenarioFile = z.input<typeof scenarioFileSchema>;
 
 /** A loaded, validated scenario. */

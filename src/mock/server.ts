@@ -52,6 +52,7 @@ import {
   writeStream,
 } from './wire.js';
 
+/** Options of `startMock`. */
 export interface MockServerOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
   port?: number;
@@ -98,6 +99,7 @@ export interface MockRequestRecord {
   body: unknown;
 }
 
+/** A running mock: its address, the log of the requests it answered, and `close()`. */
 export interface MockServer {
   url: string;
   host: string;
@@ -109,6 +111,7 @@ export interface MockServer {
   renderedEvents(name: string): readonly Buffer[];
   /** Forgets the request log and every run's attempt counter. */
   reset(): void;
+  /** Stops listening and ends open streams; resolves once the server is closed. */
   close(): Promise<void>;
 }
 
@@ -135,6 +138,13 @@ interface RunState {
   faults?: FaultMap;
 }
 
+/**
+ * Starts an Anthropic-compatible mock of `POST /v1/messages` that streams the given scenarios
+ * and injects faults per attempt (the `x-mock-faults` header or the scenario's `faults`).
+ *
+ * @param options - the scenarios (or a folder of scenario files), the port and host.
+ * @returns the running server; `close()` it when done.
+ */
 export async function startMock(options: MockServerOptions): Promise<MockServer> {
   const scenarios =
     typeof options.scenarios === 'string' ? loadScenarios(options.scenarios) : options.scenarios;

@@ -6,6 +6,7 @@
  */
 import { RETRYABLE_STREAM_ERROR_TYPES } from '../protocol/index.js';
 
+/** Why an attempt failed. */
 export type FailureKind =
   /** The socket closed or reset during the body (httpx "incomplete chunked read", undici "terminated"). */
   | 'socket'
@@ -22,6 +23,7 @@ export type FailureKind =
   /** The body was not an SSE stream or held an event we could not parse. */
   | 'protocol';
 
+/** An attempt's failure: its kind and what to tell a person. */
 export interface Failure {
   kind: FailureKind;
   /** One line, for people: what happened. Never contains secrets. */

@@ -25,6 +25,14 @@ export function modelGeneration(model: string): { major: number; minor: number }
   return undefined;
 }
 
+/**
+ * Which continuation form (`prefill` or a continuation turn) each model accepts.
+ *
+ * Claude 4.6 and later, models it cannot place, and requests with extended thinking get the
+ * continuation turn; older models get prefill. It learns at run time: a model that refuses
+ * prefill is remembered as continuation-turn only. Share one table between engines to share
+ * what it learns.
+ */
 export class ModelTable {
   readonly #refused = new Set<string>();
 

@@ -21,6 +21,12 @@ import { blockCategory, isClientToolUse, isServerToolUse } from '../protocol/ind
 import type { ContinuationForm, ModelTable } from './models.js';
 import { type MessageParamLike, type MessageRequestBody, thinkingEnabled } from './request.js';
 
+/**
+ * How an attempt after a failure was planned: `complete` (only message_stop was lost), `restart`
+ * (nothing was sent yet), `prefill` (the partial text sent back as the assistant's prefill),
+ * `continue` (a continuation turn), `end-at-tool` (the message ends at a client tool use already
+ * sent), `fail`.
+ */
 export type Strategy = 'complete' | 'restart' | 'prefill' | 'continue' | 'end-at-tool' | 'fail';
 
 /** What the splicer knows about the message as the client has seen it. */

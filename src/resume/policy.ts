@@ -14,6 +14,7 @@ export interface RetryPolicy {
   immediateFirstResume: boolean;
 }
 
+/** The retry policy used when `EngineOptions.policy` leaves a field out. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 500,

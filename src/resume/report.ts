@@ -47,6 +47,7 @@ export interface SeamRecord {
   excerpt?: { before: string; removed: string; after: string } | undefined;
 }
 
+/** One attempt of a request, in `RecoveryReport.attempts`. */
 export interface AttemptRecord {
   /** 1-based. */
   attempt: number;
@@ -69,6 +70,12 @@ export interface AttemptRecord {
   deliveredChars?: number | undefined;
 }
 
+/**
+ * What happened to one request: every attempt, the failures, how each was recovered.
+ *
+ * Passed to `onReport`, carried by `StreamInterruptedError`, and summarised in one line by
+ * `summarize`.
+ */
 export interface RecoveryReport {
   model: string;
   outcome: 'clean' | 'recovered' | 'failed' | 'passthrough';
@@ -93,6 +100,10 @@ export interface RecoveryReport {
   totalMs: number;
 }
 
+/**
+ * The report in one line, as the integrations log it: the model, the outcome, the failures and
+ * the strategies used. Contains no message content.
+ */
 export function summarize(report: RecoveryReport): string {
   if (report.outcome === 'clean') return `lifeline: ${report.model}: completed without failure`;
   const kinds = report.failures.join(', ') || 'none';

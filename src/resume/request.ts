@@ -7,6 +7,7 @@ export interface MessageParamLike {
   content: string | Array<Record<string, unknown>>;
 }
 
+/** The fields of a Messages request body that lifeline reads or rewrites to resume; the rest passes through as sent. */
 export interface MessageRequestBody {
   model: string;
   messages: MessageParamLike[];

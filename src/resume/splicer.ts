@@ -44,6 +44,7 @@ export interface UpstreamEvent {
   raw?: Uint8Array | undefined;
 }
 
+/** How the splicer treats thinking and the seam of a continuation turn (engine options `thinking`, `seam`, `seamExcerpts`). */
 export interface SplicerOptions {
   /** `hold` (default): thinking is sent once signed. `stream`: sent live (a drop inside it cannot be resumed). */
   thinking?: 'hold' | 'stream';

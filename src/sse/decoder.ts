@@ -43,6 +43,7 @@ import type { SseEvent } from './types.js';
 /** 16 MiB: far above any real Anthropic event (tool inputs arrive as many small deltas). */
 export const DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024;
 
+/** Options of `SseDecoder`. */
 export interface SseDecoderOptions {
   /**
    * Largest event accepted, in bytes of its lines (line ends not counted, comment lines

@@ -12,6 +12,7 @@ import type { SseEvent } from './types.js';
  */
 export type SseErrorType = 'event-too-large' | 'stopped';
 
+/** What an `SseError` carries: its type, the limit and size involved, and what was decoded before it. */
 export interface SseErrorOptions<Item> {
   type: SseErrorType;
   /** The configured `maxEventSize`, in bytes. */

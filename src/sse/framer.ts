@@ -59,6 +59,7 @@ export interface SseFrame {
   toEvent(): SseEvent | undefined;
 }
 
+/** Options of `SseFramer`. */
 export interface SseFramerOptions {
   /** Same bound and same counting as `SseDecoderOptions.maxEventSize`. */
   maxEventSize?: number;

@@ -18,6 +18,10 @@ import {
 } from './build.js';
 import { fixtureId, type Rng, rng, sentence } from './prose.js';
 
+/**
+ * The name of the built-in scenario shaped after the reported incident: claude-opus-4-6 with code
+ * execution and skills, the socket closed inside a tool input after 38 blocks.
+ */
 export const SEED_SCENARIO_NAME = 'seed-opus-4-6-code-execution';
 /** Blocks that complete before the drop (indices 0..37). */
 export const SEED_COMPLETE_BLOCKS = 38;
