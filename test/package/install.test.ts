@@ -152,6 +152,23 @@ describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
     expect(existsSync(join(app, 'node_modules/@anthropic-ai/sdk'))).toBe(false);
   });
 
+  it('ships the licenses of its third-party code (Apache-2.0 section 4, MIT)', () => {
+    const installed = join(app, 'node_modules', NAME);
+    const notices = readFileSync(join(installed, 'THIRD_PARTY_NOTICES.md'), 'utf8');
+    expect(notices).toContain('src/message/vendor/partial-json.ts');
+    expect(readFileSync(join(installed, 'LICENSES/Apache-2.0.txt'), 'utf8')).toMatch(
+      /Apache License\s+Version 2\.0, January 2004/,
+    );
+    expect(readFileSync(join(installed, 'LICENSES/MIT-partial-json-parser.txt'), 'utf8')).toMatch(
+      /Copyright \(c\) 2017 indgov[\s\S]*Permission is hereby granted/,
+    );
+    // The vendored file keeps its attribution in the compiled output.
+    const vendored = readFileSync(join(installed, 'dist/message/vendor/partial-json.js'), 'utf8');
+    expect(vendored).toMatch(
+      /Copyright 2023 Anthropic, PBC; licensed under the Apache License 2\.0/,
+    );
+  });
+
   it('`npx lifeline --help` and `npx <name> --help` run the installed CLI', async () => {
     for (const args of [
       ['lifeline', '--help'],
@@ -185,6 +202,9 @@ describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
   it('`demo` without the SDK says how to install it and exits 2', async () => {
     const result = await run('npx', ['lifeline', 'demo'], app);
     expect(result.code).toBe(2);
+    // One line, no stack trace.
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|\n\s+at /);
     expect(result.stdout).toContain('npm install @anthropic-ai/sdk');
     expect(result.stdout).toContain(`npx -p ${NAME} -p @anthropic-ai/sdk lifeline demo`);
   });

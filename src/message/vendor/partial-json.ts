@@ -4,10 +4,11 @@
  * SDK's `finalMessage()` does without importing the SDK at run time: the SDK is an optional
  * peer dependency, and the proxy, the mock and the diagnostics run without it.
  *
- * Copyright 2023 Anthropic, PBC; licensed under the Apache License 2.0
- * (https://www.apache.org/licenses/LICENSE-2.0), as the SDK is since 1.0.0. The SDK took it from
- * the `partial-json-parser` package (MIT) and changed it (its README lists how). Changes here:
- * formatting only.
+ * Copyright 2023 Anthropic, PBC; licensed under the Apache License 2.0 (LICENSES/Apache-2.0.txt
+ * in this package), as the SDK is since 1.0.0. The SDK took it from the `partial-json-parser`
+ * package 1.2.2 (Copyright (c) 2017 indgov, MIT License: LICENSES/MIT-partial-json-parser.txt)
+ * and changed it (its README lists how). Changes here: formatting only. THIRD_PARTY_NOTICES.md
+ * says what the licenses ask of a redistribution and how the package does it.
  * test/message/sizes.test.ts checks it against the installed SDK's copy.
  */
 // biome-ignore-all lint: vendored code, kept as the SDK wrote it so a diff against it stays small
