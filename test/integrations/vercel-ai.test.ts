@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lifelineFetch } from '../../src/integrations/index.js';
 import { loadScenarios, type MockServer, type Scenario, startMock } from '../../src/mock/index.js';
 import type { RecoveryReport } from '../../src/resume/index.js';
+import { SCENARIOS_DIR } from '../helpers/mock.js';
 
-const SCENARIOS = new URL('../fixtures/scenarios/', import.meta.url).pathname;
 let mock: MockServer;
 let seed: Scenario;
 
 beforeAll(async () => {
-  seed = loadScenarios(SCENARIOS).find(
+  seed = loadScenarios(SCENARIOS_DIR).find(
     (s) => s.name === 'seed-opus-4-6-code-execution',
   ) as Scenario;
   mock = await startMock({ scenarios: [seed] });

@@ -17,13 +17,13 @@ import type { BetaMessage } from '../../src/protocol/index.js';
 import { type ProxyOptions, type ProxyServer, startProxy } from '../../src/proxy/index.js';
 import { SseDecoder } from '../../src/sse/index.js';
 
-export const SCENARIO_DIR = new URL('../fixtures/scenarios/', import.meta.url).pathname;
+import { SCENARIOS_DIR } from '../helpers/mock.js';
 export const SEED = 'seed-opus-4-6-code-execution';
 export const API_KEY = 'sk-ant-test-9f8e7d6c5b4a-SECRET';
 
 let scenarios: Scenario[] | undefined;
 export function fixtureScenarios(): Scenario[] {
-  scenarios ??= loadScenarios(SCENARIO_DIR);
+  scenarios ??= loadScenarios(SCENARIOS_DIR);
   return scenarios;
 }
 

@@ -54,8 +54,8 @@ import {
 import { type RecoveryReport, StreamInterruptedError } from '../../src/resume/index.js';
 import { SseDecoder } from '../../src/sse/index.js';
 import { strip } from '../helpers/message.js';
+import { SCENARIOS_DIR } from '../helpers/mock.js';
 
-const SCENARIO_DIR = new URL('../fixtures/scenarios/', import.meta.url).pathname;
 // A continuation opening with adaptive thinking adds a block by design: tested on its own.
 const EXCLUDED = new Set(['continuation-thinking']);
 const STALL_MS = 5_000;
@@ -520,7 +520,7 @@ async function prepare(): Promise<void> {
   const only = process.env.MATRIX_ONLY?.split(',');
   const onlyBehaviours = process.env.MATRIX_BEHAVIOURS?.split(',');
   const full = process.env.MATRIX_SEAM === 'full';
-  const shipped = loadScenarios(SCENARIO_DIR).filter(
+  const shipped = loadScenarios(SCENARIOS_DIR).filter(
     (s) => !EXCLUDED.has(s.name) && (only === undefined || only.includes(s.name)),
   );
   const gens: Array<{ model: string; behaviour: Behaviour; base: boolean }> = [
@@ -732,7 +732,7 @@ describe('fault matrix', () => {
   it('has cases for every shipped scenario and every continuation behaviour', () => {
     const only = process.env.MATRIX_ONLY?.split(',');
     const onlyBehaviours = process.env.MATRIX_BEHAVIOURS?.split(',');
-    const shipped = loadScenarios(SCENARIO_DIR)
+    const shipped = loadScenarios(SCENARIOS_DIR)
       .map((s) => s.name)
       .filter((n) => !EXCLUDED.has(n) && (only === undefined || only.includes(n)));
     const covered = new Set(cases.map((c) => c.variant.base));

@@ -8,13 +8,15 @@ import { lifelineMiddleware } from '../../src/integrations/index.js';
 import { loadScenarios, type MockServer, type Scenario, startMock } from '../../src/mock/index.js';
 import { Splicer } from '../../src/resume/index.js';
 import { SseDecoder } from '../../src/sse/index.js';
+import { SCENARIOS_DIR } from '../helpers/mock.js';
 
-const SCENARIOS = new URL('../fixtures/scenarios/', import.meta.url).pathname;
 let mock: MockServer;
 let scenario: Scenario;
 
 beforeAll(async () => {
-  scenario = loadScenarios(SCENARIOS).find((s) => s.name === 'continuation-thinking') as Scenario;
+  scenario = loadScenarios(SCENARIOS_DIR).find(
+    (s) => s.name === 'continuation-thinking',
+  ) as Scenario;
   mock = await startMock({ scenarios: [scenario] });
 });
 afterAll(async () => {
