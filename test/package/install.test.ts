@@ -183,21 +183,26 @@ describe.runIf(hasCurl)(`${NAME} installed from its tarball`, () => {
     expect((await ok('npx', ['lifeline', '--version'], app)).stdout.trim()).toBe(manifest.version);
   });
 
-  it("the README's npx commands, uninstalled (the tarball in place of the registry name)", async () => {
-    const empty = join(work, 'empty');
-    mkdirSync(empty);
-    // `npx anthropic-stream-resume <command>`: one bin, so npx runs it whatever its name. (A
-    // bare path would be run as a command: `file:` makes it a package spec, as a name is.)
-    const help = await ok('npx', ['--yes', `file:${tarball}`, '--help'], empty);
-    expect(help.stdout).toMatch(/Usage: lifeline/);
-    // `npx -p anthropic-stream-resume -p @anthropic-ai/sdk lifeline demo`
-    const demo = await ok(
-      'npx',
-      ['--yes', '-p', tarball, '-p', '@anthropic-ai/sdk', 'lifeline', 'demo'],
-      empty,
-    );
-    expect(demo.stdout).toMatch(/completed: 41 content blocks \(scenario: 41\)/);
-  });
+  it(
+    "the README's npx commands, uninstalled (the tarball in place of the registry name)",
+    async () => {
+      const empty = join(work, 'empty');
+      mkdirSync(empty);
+      // `npx anthropic-stream-resume <command>`: one bin, so npx runs it whatever its name. (A
+      // bare path would be run as a command: `file:` makes it a package spec, as a name is.)
+      const help = await ok('npx', ['--yes', `file:${tarball}`, '--help'], empty);
+      expect(help.stdout).toMatch(/Usage: lifeline/);
+      // `npx -p anthropic-stream-resume -p @anthropic-ai/sdk lifeline demo`
+      const demo = await ok(
+        'npx',
+        ['--yes', '-p', tarball, '-p', '@anthropic-ai/sdk', 'lifeline', 'demo'],
+        empty,
+      );
+      expect(demo.stdout).toMatch(/completed: 41 content blocks \(scenario: 41\)/);
+      // npx installs both packages, the SDK from the registry: an install's time on a busy machine.
+    },
+    INSTALL_TIMEOUT_MS,
+  );
 
   it('`demo` without the SDK says how to install it and exits 2', async () => {
     const result = await run('npx', ['lifeline', 'demo'], app);

@@ -1,4 +1,4 @@
-/**
+/*!
  * The partial-JSON parser of `@anthropic-ai/sdk` (src/_vendor/partial-json-parser/parser.ts,
  * SDK 1.14.0), copied so that the accumulator completes a truncated tool input exactly as the
  * SDK's `finalMessage()` does without importing the SDK at run time: the SDK is an optional
@@ -12,6 +12,7 @@
  * test/message/sizes.test.ts checks it against the installed SDK's copy.
  */
 // biome-ignore-all lint: vendored code, kept as the SDK wrote it so a diff against it stays small
+
 type Token = {
   type: string;
   value: string;
