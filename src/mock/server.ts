@@ -96,6 +96,11 @@ export interface MockRequestRecord {
   containerSkills?: unknown[];
   /** The response message's id and container id. */
   messageId?: string;
+  /**
+   * The response message's `usage.output_tokens`: what answering this request costs when it is
+   * delivered whole (a whole message for a fresh request, the rest of it for a continuation).
+   */
+  outputTokens?: number;
   containerId?: string;
   /** SSE bytes and events that went out (streams only); updated while streaming. */
   sse?: WireProgress;
@@ -272,6 +277,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (plan.kind === 'fresh') {
       response = selected;
       record.messageId = message.id;
+      record.outputTokens = message.usage.output_tokens;
       if (message.container) record.containerId = message.container.id;
     } else if (plan.kind === 'next-turn') {
       const next =
@@ -279,6 +285,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
           ? textMessage(message.model, DEFAULT_NEXT_TURN_TEXT, raw.length)
           : { ...scenario.nextTurn, id: newId('msg_01') };
       record.messageId = next.id;
+      record.outputTokens = next.usage.output_tokens;
       response = prepare(scenario, next);
     } else {
       const continued = continuationMessage(message, plan.content, request, raw.length);
@@ -287,6 +294,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         record.containerId = continued.container?.id;
       }
       record.messageId = continued.id;
+      record.outputTokens = continued.usage.output_tokens;
       response = prepare(scenario, continued);
     }
 
@@ -338,6 +346,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     record.stream = request.stream;
     const message = textMessage(request.model, sideAnswerText(request), requestBytes);
     record.messageId = message.id;
+    record.outputTokens = message.usage.output_tokens;
     const headers = { ...apiHeaders(requestId), 'x-mock-request-kind': 'side' };
     if (!request.stream) {
       record.status = await writeJson(
