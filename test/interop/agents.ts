@@ -5,7 +5,7 @@
  * the mock's request log says about a run.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +14,27 @@ import { estimateTokens, parseScenario, type Scenario } from '../../src/mock/ind
 
 const require = createRequire(import.meta.url);
 
-/** The Claude Code CLI installed by npm (`@anthropic-ai/claude-code`: a native binary). */
-export const CLAUDE_BIN = join(
-  require.resolve('@anthropic-ai/claude-code/package.json'),
-  '..',
-  'bin',
-  'claude.exe',
-);
+/**
+ * The Claude Code CLI installed by npm. `@anthropic-ai/claude-code` is a wrapper whose
+ * postinstall links its platform package's native binary (a Bun executable: it needs no
+ * particular Node, so it runs on Node 20 although the wrapper declares node >= 22) over
+ * `bin/claude.exe`. The platform package's binary is used directly when present, so the tests
+ * do not depend on install scripts being allowed.
+ */
+export const CLAUDE_BIN = claudeBinary();
+
+function claudeBinary(): string {
+  const wrapper = join(require.resolve('@anthropic-ai/claude-code/package.json'), '..');
+  try {
+    const platform = `@anthropic-ai/claude-code-${process.platform}-${process.arch}`;
+    const native = join(require.resolve(`${platform}/package.json`, { paths: [wrapper] }), '..');
+    const binary = join(native, 'claude');
+    if (existsSync(binary)) return binary;
+  } catch {
+    // No platform package (another libc, or optional dependencies omitted): the wrapper's bin.
+  }
+  return join(wrapper, 'bin', 'claude.exe');
+}
 
 /** A Claude 4.6 model: refuses prefill, so lifeline continues with a continuation turn. */
 export const MODEL_46 = 'claude-opus-4-6';
