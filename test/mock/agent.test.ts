@@ -4,8 +4,7 @@
  * bodies shaped like an agent's (system blocks, cache_control, dozens of tools, thinking).
  */
 import { describe, expect, it } from 'vitest';
-import { parseScenario, ScenarioError } from '../../src/mock/index.js';
-import { DEFAULT_NEXT_TURN_TEXT } from '../../src/mock/side.js';
+import { DEFAULT_NEXT_TURN_TEXT, parseScenario, ScenarioError } from '../../src/mock/index.js';
 import { fixtureScenario, mockHeaders, useMock } from '../helpers/mock.js';
 
 const mock = useMock();
