@@ -61,7 +61,6 @@ interface SdkRun {
   log: RunLog;
   reports: RecoveryReport[];
   written: string | undefined;
-  ms: number;
 }
 
 describe.runIf(available)('Agent SDK query() through lifeline and without it', () => {
@@ -108,7 +107,6 @@ describe.runIf(available)('Agent SDK query() through lifeline and without it', (
       mockHeaders: mockHeadersFor(scenario, runId, faults),
       extra,
     });
-    const started = performance.now();
     let result: SDKResultMessage | undefined;
     for await (const message of query({
       prompt: 'Explain how the retry budget works, then write the notes file.',
@@ -122,7 +120,6 @@ describe.runIf(available)('Agent SDK query() through lifeline and without it', (
       log: runLog(mock.requests, runId),
       reports: [...reports],
       written: existsSync(file) ? readFileSync(file, 'utf8') : undefined,
-      ms: performance.now() - started,
     };
   }
 
@@ -158,7 +155,6 @@ describe.runIf(available)('Agent SDK query() through lifeline and without it', (
       failures: ['socket', 'stall'],
       strategies: ['continue', 'continue'],
     });
-    expect(run.ms).toBeLessThan(15_000);
   });
 
   it('through lifeline: a drop mid tool input on an older model is continued by prefill', async () => {
