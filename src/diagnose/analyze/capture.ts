@@ -14,8 +14,13 @@ import {
   parseStreamEvent,
   utf8ByteLength,
 } from '../../message/index.js';
-import type { StreamEvent, UnknownStreamEvent } from '../../protocol/index.js';
+import {
+  describeCutEvent,
+  type StreamEvent,
+  type UnknownStreamEvent,
+} from '../../protocol/index.js';
 import { SseFramer } from '../../sse/index.js';
+import { cutFacts } from './cut.js';
 import type { FailureFacts, Incident, StreamFacts } from './incident.js';
 import { categorize } from './incident.js';
 import { planFromCapture } from './plan.js';
@@ -137,6 +142,8 @@ export function analyzeCapture(bytes: Uint8Array): Incident {
     event: tailBytes > 0 ? tailEventType(new TextDecoder().decode(rest)) : undefined,
   };
   const stream = tally.facts(tail);
+  const cut = tailBytes > 0 ? describeCutEvent(rest) : undefined;
+  if (cut !== undefined && stream.tail !== undefined) stream.tail.cut = cutFacts(cut, stream.open);
   const snapshot = accumulator.snapshot();
   const model = snapshot.message?.model;
   const notes: string[] = [];

@@ -54,6 +54,20 @@ export interface TraceEvent {
   toolName: string | undefined;
 }
 
+/** A `cut` record: the attempt ended inside an event (CutEvent in src/protocol). */
+export interface TraceCut {
+  attempt: number;
+  t: number;
+  bytes: number;
+  event: string | undefined;
+  index: number | undefined;
+  blockType: string | undefined;
+  deltaType: string | undefined;
+  payloadField: string | undefined;
+  payloadBytes: number | undefined;
+  payloadComplete: boolean | undefined;
+}
+
 export interface TraceFailure {
   attempt: number;
   t: number;
@@ -99,6 +113,8 @@ export interface Trace {
   attempts: TraceAttempt[];
   events: TraceEvent[];
   failures: TraceFailure[];
+  /** Events an attempt ended inside (writers before `cut` records existed leave it empty). */
+  cuts: TraceCut[];
   /** Absent when the process ended before the request did. */
   report: TraceReport | undefined;
   /** Whether `content` was recorded (delta payloads and started blocks). */
@@ -212,6 +228,7 @@ export function readTrace(text: string): Trace {
     attempts: [],
     events: [],
     failures: [],
+    cuts: [],
     report: undefined,
     hasContent: false,
     lines: rawLines.length,
@@ -316,6 +333,21 @@ export function readTrace(text: string): Trace {
           t: requiredNumber(value, 't', at, 'failure'),
           kind: str(value.kind) ?? 'unknown',
           message: str(value.message) ?? '',
+        });
+        break;
+      case 'cut':
+        trace.cuts.push({
+          attempt: requiredNumber(value, 'attempt', at, 'cut'),
+          t: requiredNumber(value, 't', at, 'cut'),
+          bytes: num(value.bytes) ?? 0,
+          event: str(value.event),
+          index: num(value.index),
+          blockType: str(value.blockType),
+          deltaType: str(value.deltaType),
+          payloadField: str(value.payloadField),
+          payloadBytes: num(value.payloadBytes),
+          payloadComplete:
+            typeof value.payloadComplete === 'boolean' ? value.payloadComplete : undefined,
         });
         break;
       case 'report':

@@ -3,6 +3,7 @@
  * cannot show: timings (did the stream go quiet before it failed, or was it cut while bytes
  * were flowing?) and what lifeline actually did (the report: attempts, strategies, cost).
  */
+import { cutFacts } from './cut.js';
 import type { EndKind, FailureFacts, Incident, LifelineDid, StreamFacts } from './incident.js';
 import { categorize } from './incident.js';
 import { largestToolInput, StreamTally } from './tally.js';
@@ -127,11 +128,19 @@ export function analyzeTrace(trace: Trace): Incident {
     // The report counts every byte of the attempt; events count only complete ones. The
     // difference is an event cut short (comments aside, which the upstream API does not send).
     const received = report?.attempts.find((a) => a.attempt === attempt)?.bytes;
-    const tail =
-      received === undefined
-        ? undefined
-        : { bytes: Math.max(0, received - s.tally.bytes), event: undefined };
-    return s.tally.facts(tail);
+    const recorded = trace.cuts.find((c) => c.attempt === attempt);
+    const tail: StreamFacts['tail'] =
+      recorded !== undefined
+        ? { bytes: recorded.bytes, event: recorded.event }
+        : received === undefined
+          ? undefined
+          : { bytes: Math.max(0, received - s.tally.bytes), event: undefined };
+    const stream = s.tally.facts(tail);
+    if (recorded !== undefined && stream.tail !== undefined) {
+      const { attempt: _attempt, t: _t, ...cut } = recorded;
+      stream.tail.cut = cutFacts(cut, stream.open);
+    }
+    return stream;
   };
 
   const attemptNumbers = new Set<number>([
