@@ -52,6 +52,8 @@ export interface TraceEvent {
   errorType: string | undefined;
   /** The tool's name on `content_block_start`, when the writer recorded it (or the content). */
   toolName: string | undefined;
+  /** The payload or started block, when the trace was recorded with content. */
+  content: string | undefined;
 }
 
 /** A `cut` record: the attempt ended inside an event (CutEvent in src/protocol). */
@@ -75,6 +77,19 @@ export interface TraceFailure {
   message: string;
 }
 
+/** A seam of the report (SeamRecord in src/resume). */
+export interface TraceSeam {
+  attempt: number;
+  blockIndex: number;
+  offset: number;
+  trimmed: number;
+  rule: string;
+  removed: string[];
+  whitespace: string;
+  confidence: string;
+  excerpt: { before: string; removed: string; after: string } | undefined;
+}
+
 /** The recovery report line, as far as analyze reads it (RecoveryReport in src/resume). */
 export interface TraceReport {
   model: string | undefined;
@@ -85,8 +100,10 @@ export interface TraceReport {
     status: number | undefined;
     bytes: number | undefined;
     events: number | undefined;
+    startedAtMs: number | undefined;
     durationMs: number | undefined;
   }>;
+  seams: TraceSeam[];
   failures: string[];
   strategies: string[];
   discardedBytes: number;
@@ -179,6 +196,28 @@ function requiredNumber(line: Json, field: string, at: number, type: string): nu
   return value;
 }
 
+function readSeam(seam: Json): TraceSeam {
+  const excerpt = isObject(seam.excerpt) ? seam.excerpt : undefined;
+  return {
+    attempt: num(seam.attempt) ?? 0,
+    blockIndex: num(seam.blockIndex) ?? 0,
+    offset: num(seam.offset) ?? 0,
+    trimmed: num(seam.trimmed) ?? 0,
+    rule: str(seam.rule) ?? 'unknown',
+    removed: strings(seam.removed),
+    whitespace: str(seam.whitespace) ?? 'none',
+    confidence: str(seam.confidence) ?? 'unknown',
+    excerpt:
+      excerpt === undefined
+        ? undefined
+        : {
+            before: str(excerpt.before) ?? '',
+            removed: str(excerpt.removed) ?? '',
+            after: str(excerpt.after) ?? '',
+          },
+  };
+}
+
 function readReport(line: Json): TraceReport {
   const attempts = Array.isArray(line.attempts) ? line.attempts.filter(isObject) : [];
   return {
@@ -190,8 +229,10 @@ function readReport(line: Json): TraceReport {
       status: num(a.status),
       bytes: num(a.bytes),
       events: num(a.events),
+      startedAtMs: num(a.startedAtMs),
       durationMs: num(a.durationMs),
     })),
+    seams: (Array.isArray(line.seams) ? line.seams.filter(isObject) : []).map(readSeam),
     failures: strings(line.failures),
     strategies: strings(line.strategies),
     discardedBytes: num(line.discardedBytes) ?? 0,
@@ -324,6 +365,7 @@ export function readTrace(text: string): Trace {
           stopReason: str(value.stopReason),
           errorType: str(value.errorType),
           toolName: str(value.name) ?? str(value.toolName) ?? nameFromContent(value.content),
+          content: str(value.content),
         });
         break;
       }

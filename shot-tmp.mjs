@@ -1,0 +1,11 @@
+import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+const [,, file, out, click] = process.argv;
+const ctx = await chromium.launchPersistentContext(mkdtempSync('/tmp/report-shots/ud-'), { executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1280, height: 900 }, args: ['--headless','--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await ctx.newPage();
+page.on('console', (m) => console.log('console', m.type(), m.text()));
+page.on('pageerror', (e) => console.log('pageerror', e.message));
+await page.goto(file.startsWith('http') ? file : 'file://' + file);
+if (click) await page.click(click, {timeout: 5000}).catch(e=>console.log(e.message));
+await page.screenshot({ path: out, fullPage: false });
+await ctx.close();
