@@ -32,7 +32,7 @@ main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:24px;padding:0 2
 .death{position:absolute;right:-1px;top:-7px;bottom:-7px;width:3px;background:var(--dead);pointer-events:none}
 .death-label{color:var(--dead);font-weight:600;margin:4px 0 0}
 .timeaxis{position:relative;height:18px;color:var(--muted);font-size:12px;margin-top:4px}
-.timeaxis span{position:absolute;transform:translateX(-50%)}
+.timeaxis span{position:absolute;transform:translateX(-50%);white-space:nowrap}
 .tlane{position:relative;height:22px;margin:4px 0;background:var(--panel);border:1px solid var(--line);border-radius:4px}
 .tlane>i{position:absolute;top:2px;bottom:2px;min-width:2px;cursor:pointer}
 .tlane>.span{top:0;bottom:0;border-left:2px solid var(--fg);background:rgba(29,35,48,.06);cursor:default}

@@ -21,10 +21,6 @@ import { html, type SafeHtml, trusted } from './html-escape.js';
 import type { EndKind, Incident } from './incident.js';
 import type { AttemptTimeline, BlockSpan, SeamFacts, Timeline } from './timeline.js';
 
-/** No requests of any kind: styles and the script are inline, images only `data:`. */
-const CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
-
 function ms(value: number): string {
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
 }
@@ -90,13 +86,15 @@ function deathText(a: AttemptTimeline): string {
   return parts.join('; ');
 }
 
-function bytesLane(a: AttemptTimeline, maxBytes: number, isDied: boolean): SafeHtml {
+/** The lane of one attempt; a failed one ends with a death marker (`#death`: the first). */
+function bytesLane(a: AttemptTimeline, maxBytes: number, first: boolean): SafeHtml {
+  const isDied = a.end !== 'complete';
   const death = isDied ? deathText(a) : '';
   const lastOpen = a.blocks.findLast((b) => !b.complete);
   const blocks = a.blocks.map((b) => byteBlock(a, b, isDied && b === lastOpen, death));
   const width = maxBytes > 0 ? Math.max(8, (a.bytes / maxBytes) * 100) : 100;
   const marker = isDied
-    ? html`<span id="death" class="death" data-attempt="${a.attempt}" data-block="${a.open?.index}" data-bytes="${a.open?.receivedBytes}" data-cut-bytes="${a.tail?.bytes}" data-cut-event="${a.tail?.cut?.event}" data-cut-delta="${a.tail?.cut?.deltaType}" data-cut-payload-bytes="${a.tail?.cut?.payloadBytes}" title="${death}"></span>`
+    ? html`<span ${first ? html`id="death" ` : ''}class="death" data-attempt="${a.attempt}" data-block="${a.open?.index}" data-bytes="${a.open?.receivedBytes}" data-cut-bytes="${a.tail?.bytes}" data-cut-event="${a.tail?.cut?.event}" data-cut-delta="${a.tail?.cut?.deltaType}" data-cut-payload-bytes="${a.tail?.cut?.payloadBytes}" title="${death}"></span>`
     : '';
   return html`<div class="lane" data-lane="bytes" data-attempt="${a.attempt}" style="width:${width.toFixed(2)}%">${blocks}${marker}</div>${isDied ? html`<p class="death-label">✕ ${death}</p>` : ''}`;
 }
@@ -126,7 +124,6 @@ function timeAxis(total: number): SafeHtml {
 
 function attemptSection(
   a: AttemptTimeline,
-  timeline: Timeline,
   maxBytes: number,
   died: AttemptTimeline | undefined,
 ): SafeHtml {
@@ -252,9 +249,10 @@ export function renderHtmlReport(
     Math.max(0, ...timeline.attempts.map((a) => a.endT ?? a.blocks.at(-1)?.endT ?? 0));
   const withTimes = timeline.hasTimes && total > 0;
   const generated = (options.generatedAt ?? new Date()).toISOString();
+  // The CSP forbids requests of any kind: styles and the script are inline, images only `data:`.
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>lifeline incident report${result.file !== undefined ? `: ${result.file}` : ''}</title>
 <style>${trusted(REPORT_CSS)}</style></head>
@@ -264,7 +262,7 @@ export function renderHtmlReport(
 <section id="timeline"><h2>Timeline${withTimes ? '' : ' (by bytes)'}</h2>
 <p class="muted">Each bar is one attempt's response; each segment a content block, as wide as its bytes. Hover a block for its details, click to pin them.</p>
 ${legend()}
-${timeline.attempts.map((a) => attemptSection(a, timeline, maxBytes, died))}
+${timeline.attempts.map((a) => attemptSection(a, maxBytes, died))}
 ${withTimes ? html`<h2>By time</h2><p class="muted">The same blocks placed by when their events arrived; a red mark is where an attempt failed.</p>${timeline.attempts.map((a) => html`<div class="attempt-time"><span class="muted">attempt ${a.attempt}</span>${timeLane(a, total)}</div>`)}${timeAxis(total)}` : html`<p class="muted">A raw capture has no times: record a lifeline trace (proxy --trace-dir) to see when each block arrived.</p>`}
 </section>
 ${heldBack(incident, died)}
