@@ -5,8 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  AnalyzeInputError,
   type AnalyzedIncident,
+  AnalyzeInputError,
   analyzeFileWithTimeline,
   formatAnalysis,
   renderHtmlReport,

@@ -125,6 +125,8 @@ function streamLines(s: StreamFacts, f: FailureFacts | undefined): string[] {
           ? ', before its first delta'
           : `, during ${o.deltaType}: ${o.receivedBytes} bytes of its ${o.blockType.endsWith('tool_use') ? 'input' : 'content'} received in ${plural(o.deltaCount, 'delta')}`),
     );
+  } else if (f !== undefined && s.messageStart) {
+    lines.push('  Died in:       between blocks (no block was open)');
   }
   if (s.tail?.cut !== undefined) {
     const cut = s.tail.cut;
@@ -134,8 +136,6 @@ function streamLines(s: StreamFacts, f: FailureFacts | undefined): string[] {
           ? ' (the delta type is inferred: its bytes stop before it)'
           : ''),
     );
-  } else if (f !== undefined && s.messageStart) {
-    lines.push('  Died in:       between blocks (no block was open)');
   }
   if (s.toolInputs.length > 0) {
     const largest = largestToolInput(s.toolInputs)!;

@@ -9,7 +9,7 @@
  * Size: a block costs ~150 bytes of markup whatever its content, and content is left out
  * unless asked for (then capped at CONTENT_KEPT_CHARS per block), so a report is smaller
  * than the capture it draws. Every value from the stream goes through the escaping `html`
- * tag (html-escape.ts).
+ * tag (src/html.ts).
  */
 import { formatByteSize } from '../../message/index.js';
 import { VERSION } from '../../version.js';
@@ -17,7 +17,7 @@ import type { AnalyzedIncident } from './analyze.js';
 import { cutPhrase } from './cut.js';
 import { formatAnalysis } from './format.js';
 import { REPORT_CSS, REPORT_JS } from './html-assets.js';
-import { html, type SafeHtml, trusted } from './html-escape.js';
+import { html, type SafeHtml, trusted } from '../../html.js';
 import type { EndKind, Incident } from './incident.js';
 import type { AttemptTimeline, BlockSpan, SeamFacts, Timeline } from './timeline.js';
 

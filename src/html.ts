@@ -1,4 +1,7 @@
 /**
+ * Shared by every part that writes HTML (the analyze report, the proxy's status page); like
+ * errors.ts it imports nothing, so any layer may use it.
+ *
  * HTML built with a tagged template that escapes every interpolated value. A report shows
  * text that came off the wire (tool names, error messages, content with `--content`), so
  * nothing from a stream may reach the page as markup: a value is escaped unless it is itself
