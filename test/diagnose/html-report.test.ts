@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, html } from '../../src/html.js';
 import { analyzeWithTimeline, renderHtmlReport } from '../../src/diagnose/index.js';
+import { escapeHtml, html } from '../../src/html.js';
 import { SEED_CAPTURE_FILE } from '../fixtures/captures/make-seed-capture.js';
 import { hostileCapture, manyBlocksCapture } from '../fixtures/captures/report-inputs.js';
 

@@ -134,7 +134,7 @@ describe('the status page', () => {
     fx = await startFixture({ statusPage: true }, mock);
     const res = await request(`${fx.proxy.url}/v1/messages`, {
       method: 'POST',
-      headers: mockHeaders(SEED, { kind: 'stall', afterEvents: 40, ms: 1500, then: 'continue' }),
+      headers: mockHeaders(SEED, { kind: 'stall', afterEvents: 40, ms: 1500 }),
       body: requestBody(SEED),
     });
     // Read a little: the stream is open and stalled upstream.

@@ -11,13 +11,14 @@
  * than the capture it draws. Every value from the stream goes through the escaping `html`
  * tag (src/html.ts).
  */
+
+import { html, type SafeHtml, trusted } from '../../html.js';
 import { formatByteSize } from '../../message/index.js';
 import { VERSION } from '../../version.js';
 import type { AnalyzedIncident } from './analyze.js';
 import { cutPhrase } from './cut.js';
 import { formatAnalysis } from './format.js';
 import { REPORT_CSS, REPORT_JS } from './html-assets.js';
-import { html, type SafeHtml, trusted } from '../../html.js';
 import type { EndKind, Incident } from './incident.js';
 import type { AttemptTimeline, BlockSpan, SeamFacts, Timeline } from './timeline.js';
 
