@@ -9,10 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeFileWithTimeline, renderHtmlReport } from '../../src/diagnose/index.js';
 import { type MockServer, startMock } from '../../src/mock/index.js';
+import { startProxy } from '../../src/proxy/index.js';
 import { SEED_CAPTURE_FILE } from '../fixtures/captures/make-seed-capture.js';
 import { HOSTILE_TEXT, hostileCapture } from '../fixtures/captures/report-inputs.js';
-import { doubleFaultScenario, recordDoubleFaultTrace } from '../fixtures/traces/double-fault.js';
+import {
+  doubleFaultRequest,
+  doubleFaultScenario,
+  recordDoubleFaultTrace,
+} from '../fixtures/traces/double-fault.js';
 import {
   distinctColours,
   openBrowser,
@@ -127,5 +133,44 @@ describe.runIf(available)('the HTML report in chromium', () => {
     expect(await page.locator('script').count()).toBe(1);
     expect(await page.locator('img').count()).toBe(0);
     expect(problems).toEqual([]);
+  });
+
+  it('shows the proxy status page with the incident and its report link', async () => {
+    const proxy = await startProxy({
+      port: 0,
+      upstream: mock.url,
+      baseDelayMs: 1,
+      logLevel: 'silent',
+      processMetrics: false,
+      statusPage: true,
+      traceDir: join(dir, 'proxy-traces'),
+      traceReport: (file, { content }) =>
+        renderHtmlReport(analyzeFileWithTimeline(file, { keepContent: content })),
+    });
+    try {
+      const key = 'sk-ant-browser-status-SECRET';
+      const response = await fetch(
+        `${proxy.url}/v1/messages`,
+        doubleFaultRequest('status-browser', key),
+      );
+      await response.text();
+      const { page, problems } = await openPage(browser, `${proxy.url}/lifeline`);
+      expect(await page.title()).toBe('lifeline status');
+      expect(await page.locator('tr.incident').count()).toBe(1);
+      expect(await page.locator('tr.incident').getAttribute('data-outcome')).toBe('recovered');
+      expect(await page.locator('[data-counter="recovered"] b').textContent()).toBe('1');
+      expect(await page.locator('[data-counter="retries"] b').textContent()).toBe('2');
+      expect(await page.content()).not.toContain(key);
+      const png = await page.screenshot();
+      expect(await distinctColours(browser, png)).toBeGreaterThan(5);
+      await page.locator('a.report').click();
+      await page.waitForSelector('#death');
+      expect(await page.locator('section.attempt').count()).toBe(3);
+      expect(await page.locator('.death').count()).toBe(2);
+      expect(await page.content()).not.toContain(key);
+      expect(problems).toEqual([]);
+    } finally {
+      await proxy.close(1_000);
+    }
   });
 });
