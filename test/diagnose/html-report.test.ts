@@ -89,3 +89,120 @@ describe('renderHtmlReport on hostile and large input', () => {
     expect(Buffer.byteLength(page)).toBeLessThan(1024 * 1024);
   });
 });
+
+describe('renderHtmlReport on a trace with a seam', () => {
+  const lines = [
+    {
+      type: 'request',
+      schema: 'lifeline.trace/1',
+      id: 'req_1',
+      model: 'claude-sonnet-4-5',
+      betas: [],
+    },
+    { type: 'attempt', attempt: 1, strategy: 'first', t: 10, status: 200 },
+    { type: 'event', attempt: 1, t: 11, event: 'message_start', bytes: 300 },
+    {
+      type: 'event',
+      attempt: 1,
+      t: 12,
+      event: 'content_block_start',
+      bytes: 90,
+      index: 0,
+      blockType: 'text',
+    },
+    {
+      type: 'event',
+      attempt: 1,
+      t: 13,
+      event: 'content_block_delta',
+      bytes: 120,
+      index: 0,
+      deltaType: 'text_delta',
+      payloadBytes: 40,
+    },
+    {
+      type: 'cut',
+      attempt: 1,
+      t: 14,
+      bytes: 60,
+      event: 'content_block_delta',
+      index: 0,
+      deltaType: 'text_delta',
+      payloadField: 'text',
+      payloadBytes: 7,
+      payloadComplete: false,
+    },
+    { type: 'failure', attempt: 1, t: 15, kind: 'socket', message: 'terminated' },
+    { type: 'attempt', attempt: 2, strategy: 'prefill', t: 40, status: 200 },
+    { type: 'event', attempt: 2, t: 41, event: 'message_start', bytes: 300 },
+    {
+      type: 'event',
+      attempt: 2,
+      t: 42,
+      event: 'content_block_start',
+      bytes: 90,
+      index: 0,
+      blockType: 'text',
+    },
+    {
+      type: 'event',
+      attempt: 2,
+      t: 43,
+      event: 'content_block_delta',
+      bytes: 150,
+      index: 0,
+      deltaType: 'text_delta',
+      payloadBytes: 70,
+    },
+    { type: 'event', attempt: 2, t: 44, event: 'content_block_stop', bytes: 60, index: 0 },
+    { type: 'event', attempt: 2, t: 45, event: 'message_stop', bytes: 50 },
+    {
+      type: 'report',
+      model: 'claude-sonnet-4-5',
+      outcome: 'recovered',
+      attempts: [
+        { attempt: 1, strategy: 'first', startedAtMs: 0, durationMs: 15, bytes: 570, events: 3 },
+        { attempt: 2, strategy: 'prefill', startedAtMs: 30, durationMs: 15, bytes: 650, events: 5 },
+      ],
+      failures: ['socket'],
+      strategies: ['prefill'],
+      discardedBytes: 0,
+      discardedBlocks: 0,
+      addedLatencyMs: 26,
+      extraInputTokens: 100,
+      extraOutputTokens: 5,
+      totalMs: 45,
+      seams: [
+        {
+          attempt: 2,
+          blockIndex: 0,
+          offset: 40,
+          trimmed: 12,
+          rule: 'words',
+          removed: ['preamble'],
+          whitespace: 'held',
+          confidence: 'high',
+          excerpt: { before: 'the <b>cat', removed: 'the cat', after: '<script>x</script> sat' },
+        },
+      ],
+    },
+  ];
+  const trace = new TextEncoder().encode(`${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  const page = renderHtmlReport(analyzeWithTimeline(trace, 't.jsonl'));
+
+  it('lists the seam with its rule, and its excerpt escaped', () => {
+    expect(page.match(/<tr class="seam">/g)).toHaveLength(1);
+    expect(page).toContain(
+      '<td>words (removed preamble)</td><td>12</td><td>held</td><td>high</td>',
+    );
+    expect(page).toContain('&lt;script&gt;x&lt;/script&gt; sat');
+    expect(page).not.toContain('<script>x');
+  });
+
+  it('draws both attempts by time, the failure mark at 15 ms, and the cut from the trace', () => {
+    expect(page.match(/data-lane="time"/g)).toHaveLength(2);
+    expect(page).toContain('title="attempt 1 closed mid-event at 15 ms"');
+    expect(page).toContain('block 0&#39;s text_delta cut 7 bytes into its text');
+    expect(page).toContain('data-cut-payload-bytes="7"');
+  });
+});
