@@ -491,6 +491,13 @@ describe('lifeline analyze on bad input', () => {
     await expectBadInput(['analyze', join(dir, 'nope.sse')], /no such file/);
   });
 
+  it('says so when the HTML report cannot be written, and prints nothing else', async () => {
+    await expectBadInput(
+      ['analyze', SEED_CAPTURE_FILE, '--html', join(dir, 'no-such-dir', 'report.html')],
+      /^lifeline analyze: cannot write .*no-such-dir.*report\.html: ENOENT/,
+    );
+  });
+
   it('rejects an empty file', async () => {
     const file = join(dir, 'empty.sse');
     writeFileSync(file, '');
