@@ -154,6 +154,14 @@ describe.runIf(available)('the HTML report in chromium', () => {
         doubleFaultRequest('status-browser', key),
       );
       await response.text();
+      // The request is counted once its response has closed on the proxy's side.
+      for (let i = 0; i < 100; i++) {
+        const status = (await (await fetch(`${proxy.url}/lifeline/status.json`)).json()) as {
+          recent: unknown[];
+        };
+        if (status.recent.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const { page, problems } = await openPage(browser, `${proxy.url}/lifeline`);
       expect(await page.title()).toBe('lifeline status');
       expect(await page.locator('tr.incident').count()).toBe(1);

@@ -64,6 +64,16 @@ async function get(path: string): Promise<{ status: number; type: string; text: 
   };
 }
 
+/** status.json once `ready` holds (a request is counted when its response has closed). */
+async function statusWhen(ready: (s: StatusSnapshot) => boolean): Promise<StatusSnapshot> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const snapshot = JSON.parse((await get('/lifeline/status.json')).text) as StatusSnapshot;
+    if (ready(snapshot) || Date.now() > deadline) return snapshot;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The double fault through the proxy, with the test key (and a key-shaped header too). */
 async function doubleFault(run: string): Promise<void> {
   const init = doubleFaultRequest(run, API_KEY);
@@ -87,7 +97,7 @@ describe('the status page', () => {
   it('lists a recovered double fault with a link to its report, and counts it', async () => {
     fx = await startFixture({ statusPage: true, traceDir: traceDir(), traceReport }, mock);
     await doubleFault('status-recovered');
-    const json = JSON.parse((await get('/lifeline/status.json')).text) as StatusSnapshot;
+    const json = await statusWhen((s) => s.recent.length > 0);
     expect(json.schema).toBe('lifeline.status/1');
     expect(json.counters).toMatchObject({ protected: 1, recovered: 1, failed: 0, retries: 2 });
     expect(json.recent).toHaveLength(1);
@@ -123,7 +133,7 @@ describe('the status page', () => {
       mock,
     );
     await doubleFault('status-content');
-    const json = JSON.parse((await get('/lifeline/status.json')).text) as StatusSnapshot;
+    const json = await statusWhen((s) => s.recent.length > 0);
     const report = await get(`/lifeline/reports/${json.recent[0]!.trace}.html`);
     expect(report.text).toContain('summarize_north_revenue');
     expect(report.text).not.toContain(API_KEY);
@@ -148,7 +158,7 @@ describe('the status page', () => {
     expect(page.text.match(/<tr class="open-stream">/g)).toHaveLength(1);
     expect(page.text).toContain('Start the proxy with --trace-dir');
     while (!(await reader.next()).done) {}
-    const after = JSON.parse((await get('/lifeline/status.json')).text) as StatusSnapshot;
+    const after = await statusWhen((s) => s.open.length === 0);
     expect(after.open).toHaveLength(0);
     expect(after.counters.clean).toBe(1);
   });
