@@ -23,7 +23,8 @@ main{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:24px;padding:0 2
 .end{font-weight:600;padding:0 6px;border-radius:3px;background:#eef1f5}
 .end.failed{background:#fbe3e3;color:#9c2020}.end.complete{background:#e2f4e8;color:#1c6b3a}
 .lane{position:relative;display:flex;height:34px;margin:6px 0 2px;border:1px solid var(--line);border-radius:4px;background:var(--panel)}
-.lane>i{display:block;min-width:2px;height:100%;border-right:1px solid #fff;cursor:pointer}
+.lane>i{display:block;position:relative;overflow:hidden;min-width:2px;height:100%;border-right:1px solid #fff;cursor:pointer}
+.lbl{position:absolute;left:6px;top:8px;color:#fff;font-size:12px;font-style:normal;white-space:nowrap;pointer-events:none}
 .lane>i:hover,.lane>i.sel{outline:2px solid var(--fg);outline-offset:-2px}
 .k-text{background:var(--text)}.k-thinking{background:var(--thinking)}.k-tool{background:var(--tool)}
 .k-result{background:var(--result)}.k-other{background:var(--other)}

@@ -22,6 +22,13 @@ import { REPORT_CSS, REPORT_JS } from './html-assets.js';
 import type { EndKind, Incident } from './incident.js';
 import type { AttemptTimeline, BlockSpan, SeamFacts, Timeline } from './timeline.js';
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Share of the largest attempt's bytes from which a block's segment carries a text label. */
+const LABEL_SHARE = 0.12;
+
 function ms(value: number): string {
   return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
 }
@@ -64,9 +71,20 @@ function rounded(t: number | undefined): string | undefined {
 }
 
 /** One block of the bytes lane: its details ride in data attributes (the script reads them). */
-function byteBlock(a: AttemptTimeline, b: BlockSpan, died: boolean, deathText: string): SafeHtml {
+function byteBlock(
+  a: AttemptTimeline,
+  b: BlockSpan,
+  died: boolean,
+  deathText: string,
+  maxBytes: number,
+): SafeHtml {
   const classes = `k-${kindOf(b.blockType)}${b.complete ? '' : ' open'}${died ? ' died' : ''}`;
-  return html`<i id="${`b-${a.attempt}-${b.index}`}" class="${classes}" style="flex-grow:${Math.max(1, b.eventBytes)}" data-a="${a.attempt}" data-i="${b.index}" data-t="${b.blockType}" data-n="${b.toolName}" data-dt="${b.deltaType}" data-d="${b.deltaCount}" data-p="${b.payloadBytes}" data-b="${b.eventBytes}" data-s="${rounded(b.startT)}" data-e="${rounded(b.endT)}" data-st="${blockState(a, b, died)}" ${died ? html`data-die="${deathText}" tabindex="0"` : ''}></i>`;
+  // A block wide enough to hold it is labelled, so the big ones read at a glance.
+  const label =
+    maxBytes > 0 && b.eventBytes / maxBytes >= LABEL_SHARE
+      ? html`<span class="lbl">block ${b.index} · ${b.toolName ?? b.blockType} · ${formatByteSize(b.payloadBytes)}</span>`
+      : '';
+  return html`<i id="${`b-${a.attempt}-${b.index}`}" class="${classes}" style="flex-grow:${Math.max(1, b.eventBytes)}" data-a="${a.attempt}" data-i="${b.index}" data-t="${b.blockType}" data-n="${b.toolName}" data-dt="${b.deltaType}" data-d="${b.deltaCount}" data-p="${b.payloadBytes}" data-b="${b.eventBytes}" data-s="${rounded(b.startT)}" data-e="${rounded(b.endT)}" data-st="${blockState(a, b, died)}" ${died ? html`data-die="${deathText}" tabindex="0"` : ''}>${label}</i>`;
 }
 
 function deathText(a: AttemptTimeline): string {
@@ -92,7 +110,7 @@ function bytesLane(a: AttemptTimeline, maxBytes: number, first: boolean): SafeHt
   const isDied = a.end !== 'complete';
   const death = isDied ? deathText(a) : '';
   const lastOpen = a.blocks.findLast((b) => !b.complete);
-  const blocks = a.blocks.map((b) => byteBlock(a, b, isDied && b === lastOpen, death));
+  const blocks = a.blocks.map((b) => byteBlock(a, b, isDied && b === lastOpen, death, maxBytes));
   const width = maxBytes > 0 ? Math.max(8, (a.bytes / maxBytes) * 100) : 100;
   const marker = isDied
     ? html`<span ${first ? html`id="death" ` : ''}class="death" data-attempt="${a.attempt}" data-block="${a.open?.index}" data-bytes="${a.open?.receivedBytes}" data-cut-bytes="${a.tail?.bytes}" data-cut-event="${a.tail?.cut?.event}" data-cut-delta="${a.tail?.cut?.deltaType}" data-cut-payload-bytes="${a.tail?.cut?.payloadBytes}" title="${death}"></span>`
@@ -179,7 +197,7 @@ function heldBack(incident: Incident, died: AttemptTimeline | undefined): SafeHt
   const open = died?.open;
   if (open !== undefined) {
     rows.push(
-      html`<tr><td>block ${open.index} (${open.toolName ?? open.blockType})</td><td>${open.receivedBytes} bytes of ${open.blockType.endsWith('tool_use') ? 'input' : 'content'} in ${open.deltaCount} deltas</td><td>${incident.did !== undefined || incident.would !== undefined ? 'held back from the client (a partial block is never sent), then discarded and regenerated' : 'reached the client before the drop'}</td></tr>`,
+      html`<tr><td>block ${open.index} (${open.toolName ?? open.blockType})</td><td>${open.receivedBytes} bytes of ${open.blockType.endsWith('tool_use') ? 'input' : 'content'} in ${plural(open.deltaCount, 'delta')}</td><td>${incident.did !== undefined || incident.would !== undefined ? 'held back from the client (a partial block is never sent), then discarded and regenerated' : 'reached the client before the drop'}</td></tr>`,
     );
   }
   if (died?.tail !== undefined && died.tail.bytes > 0) {
@@ -191,9 +209,9 @@ function heldBack(incident: Incident, died: AttemptTimeline | undefined): SafeHt
   const w = incident.would;
   const total =
     d !== undefined
-      ? html`<p>lifeline held back and discarded <b>${formatByteSize(d.discardedBytes)}</b> in <b>${d.discardedBlocks}</b> blocks.</p>`
+      ? html`<p>lifeline held back and discarded <b>${formatByteSize(d.discardedBytes)}</b> in ${plural(d.discardedBlocks, 'block')}.</p>`
       : w !== undefined
-        ? html`<p>lifeline would hold back and discard <b>${formatByteSize(w.discardedBytes)}</b> in <b>${w.discardedBlocks}</b> blocks, and send <b>${w.blocksSentBack}</b> complete blocks back${w.blocksRegenerated > 0 ? ` (${w.blocksRegenerated} regenerated)` : ''}.</p>`
+        ? html`<p>lifeline would hold back and discard <b>${formatByteSize(w.discardedBytes)}</b> in ${plural(w.discardedBlocks, 'block')}, and send ${plural(w.blocksSentBack, 'complete block')} back${w.blocksRegenerated > 0 ? ` (${w.blocksRegenerated} regenerated)` : ''}.</p>`
         : '';
   if (rows.length === 0 && total === '') return html``;
   return html`<section id="held"><h2>Held back and discarded</h2>${total}${rows.length > 0 ? html`<table><tr><th>what</th><th>size</th><th>fate</th></tr>${rows}</table>` : ''}</section>`;
