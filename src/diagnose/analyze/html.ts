@@ -96,6 +96,10 @@ function deathText(a: AttemptTimeline): string {
       `died in block ${open.index} (${open.toolName ?? open.blockType}) after ${open.receivedBytes} bytes of its ${open.blockType.endsWith('tool_use') ? 'input' : 'content'}` +
         (open.deltaType !== undefined ? ` (${open.deltaType})` : ''),
     );
+  } else if (a.blocks.length === 0) {
+    parts.push(
+      `failed before any content block (${endLabel(a.end)}${a.status !== undefined ? `, HTTP ${a.status}` : ''})`,
+    );
   } else {
     parts.push('died between blocks');
   }
