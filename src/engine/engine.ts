@@ -397,6 +397,11 @@ export async function runStream(
     } finally {
       clearTimeout(timer);
       record.durationMs = performance.now() - attemptStart;
+      // The event the attempt died in: only the framer holds its bytes (trace `cut` records).
+      if (trace?.cut !== undefined && framer.bufferedBytes > 0) {
+        const t = performance.now() - t0;
+        safely(() => trace.cut?.({ attempt: record.attempt, t, bytes: framer.end().rest }));
+      }
       if (!controller.signal.aborted) controller.abort(ATTEMPT_OVER);
     }
   }
