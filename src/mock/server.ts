@@ -36,6 +36,12 @@ import {
   readBody,
   sendError,
 } from './http.js';
+import {
+  type PlatformName,
+  type PlatformOptions,
+  type PlatformRequest,
+  platformRoutes,
+} from './platforms/index.js';
 import { encodeMessageEvents } from './render.js';
 import {
   assertUniqueNames,
@@ -63,6 +69,8 @@ export interface MockServerOptions {
   faults?: FaultMap;
   /** Called when the response to a `POST /v1/messages` is over (sent, dropped or aborted). */
   onResponse?: (record: MockRequestRecord) => void;
+  /** Vertex AI and Bedrock routes: Bedrock's SigV4 credentials to verify signatures with. */
+  platforms?: PlatformOptions;
 }
 
 /** One `POST /v1/messages` the mock received, for tests. The API key is never kept. */
@@ -94,6 +102,12 @@ export interface MockRequestRecord {
   sse?: WireProgress;
   /** Request headers, minus credentials. */
   headers: Record<string, string>;
+  /** The cloud platform route it came by (Vertex AI, Bedrock); absent for `/v1/messages`. */
+  platform?: PlatformName;
+  /** The model id in a platform route's path. */
+  platformModel?: string;
+  /** What authenticated a platform request: a bearer token's fingerprint, a SigV4 signature checked. Never the secret. */
+  credential?: string;
   /** The parsed JSON body (undefined when it was not JSON). */
   body: unknown;
 }
@@ -105,8 +119,11 @@ export interface MockServer {
   scenarios: readonly Scenario[];
   /** Every `POST /v1/messages`, in order of arrival. */
   readonly requests: MockRequestRecord[];
-  /** The encoded events of a scenario's uninterrupted stream (what a fault cuts into). */
-  renderedEvents(name: string): readonly Buffer[];
+  /**
+   * The encoded events of a scenario's uninterrupted stream (what a fault cuts into); with a
+   * platform, as it puts them on the wire (Bedrock: binary frames).
+   */
+  renderedEvents(name: string, platform?: PlatformName): readonly Buffer[];
   /** Forgets the request log and every run's attempt counter. */
   reset(): void;
   close(): Promise<void>;
@@ -118,6 +135,8 @@ interface Prepared {
   framed: FramedStream;
   eventLengths: number[];
   json: Buffer;
+  /** The stream as each platform frames it, encoded on first use. */
+  platformWire: Map<PlatformName, { framed: FramedStream; eventLengths: number[] }>;
 }
 
 function prepare(scenario: Scenario, message = scenario.message): Prepared {
@@ -127,7 +146,26 @@ function prepare(scenario: Scenario, message = scenario.message): Prepared {
     framed: frameStream(events, scenario.eventsPerWrite),
     eventLengths: events.map((e) => e.length),
     json: Buffer.from(JSON.stringify(message)),
+    platformWire: new Map(),
   };
+}
+
+/** The response's stream as `platform` puts it on the wire. */
+function wireFor(
+  prepared: Prepared,
+  platform: PlatformRequest['platform'] | undefined,
+): { framed: FramedStream; eventLengths: number[] } {
+  if (platform === undefined) return prepared;
+  let wire = prepared.platformWire.get(platform.name);
+  if (wire === undefined) {
+    const events = platform.encodeEvents(prepared.framed.events);
+    wire = {
+      framed: frameStream(events, prepared.scenario.eventsPerWrite),
+      eventLengths: events.map((e) => e.length),
+    };
+    prepared.platformWire.set(platform.name, wire);
+  }
+  return wire;
 }
 
 interface RunState {
@@ -148,6 +186,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
   let seq = 0;
 
   const modelIds = [...new Set(scenarios.map((s) => s.message.model))].sort();
+  const platformRoute = platformRoutes(options.platforms);
 
   function selectScenario(req: IncomingMessage): Prepared | string {
     const named = headerValue(req, 'x-mock-scenario');
@@ -166,7 +205,9 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
+    via?: PlatformRequest,
   ): Promise<void> {
+    const platform = via?.platform;
     const raw = await readBody(req);
     const record: MockRequestRecord = {
       seq: ++seq,
@@ -180,6 +221,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       fault: undefined,
       headers: loggedHeaders(req),
       body: undefined,
+      ...(via !== undefined ? { platform: via.platform.name, platformModel: via.model } : {}),
     };
     requests.push(record);
     if (options.onResponse !== undefined) {
@@ -189,7 +231,8 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     const reject = (status: number, errorType: string, message: string) => {
       record.status = status;
       record.validation = { ok: false, errorType, message };
-      sendError(res, status, errorType, message, requestId);
+      if (platform === undefined) sendError(res, status, errorType, message, requestId);
+      else platform.sendError(res, { status, errorType, message, origin: 'model' }, requestId);
     };
     if (raw === 'too-large')
       return reject(
@@ -197,6 +240,17 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         'request_too_large',
         `Request exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`,
       );
+    if (platform !== undefined) {
+      // Every attempt must carry credentials made for it: a SigV4 signature over this very body.
+      const auth = await platform.checkAuth(req, raw);
+      if (!auth.ok) {
+        record.status = auth.status;
+        record.validation = { ok: false, errorType: auth.errorType, message: auth.message };
+        platform.sendError(res, { ...auth, origin: 'platform' }, requestId);
+        return;
+      }
+      record.credential = auth.credential;
+    }
     try {
       record.body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
@@ -205,6 +259,13 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         'invalid_request_error',
         `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
       );
+    }
+    let platformBetas: string[] = [];
+    if (via !== undefined) {
+      const adapted = via.platform.toMessagesBody(record.body, via);
+      if (!adapted.ok) return reject(400, 'invalid_request_error', adapted.message);
+      record.body = adapted.body;
+      platformBetas = adapted.betas;
     }
     const selected = selectScenario(req);
     if (typeof selected === 'string') return reject(400, 'invalid_request_error', selected);
@@ -235,7 +296,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (skills !== undefined) record.containerSkills = skills;
 
     if (scenario.requireBetas) {
-      const sent = betaNames(req.headers['anthropic-beta']);
+      const sent = betaNames([...[req.headers['anthropic-beta'] ?? []].flat(), ...platformBetas]);
       const missing = scenario.betas.filter((b) => !sent.has(b));
       if (missing.length > 0) {
         return reject(
@@ -277,17 +338,32 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       run.faults ?? options.faults ?? scenario.faults,
       record.attempt,
     );
-    const fault =
-      declared === undefined ? undefined : resolveFault(declared, response.eventLengths);
+    const wire = wireFor(response, request.stream ? platform : undefined);
+    const fault = declared === undefined ? undefined : resolveFault(declared, wire.eventLengths);
     record.fault = fault;
 
     if (fault?.kind === 'http') {
       record.status = fault.status;
-      sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      if (platform === undefined)
+        sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      else
+        platform.sendError(
+          res,
+          {
+            status: fault.status,
+            errorType: fault.errorType,
+            message: fault.message,
+            origin: 'platform',
+          },
+          requestId,
+          fault.headers,
+        );
       return;
     }
     const headers = {
-      ...apiHeaders(requestId),
+      ...(platform === undefined
+        ? apiHeaders(requestId)
+        : platform.responseHeaders(requestId, request.stream)),
       'x-mock-attempt': String(record.attempt),
       'x-mock-request-kind': plan.kind,
     };
@@ -297,19 +373,30 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     }
     res.writeHead(200, {
       ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': platform?.streamContentType ?? 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'transfer-encoding': 'chunked',
     });
     const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
     record.sse = progress;
-    await writeStream(res, { framed: response.framed, fault, signal: shutdown.signal }, progress);
+    await writeStream(
+      res,
+      {
+        framed: wire.framed,
+        fault,
+        signal: shutdown.signal,
+        ...(platform !== undefined ? { errorEvent: platform.encodeStreamError } : {}),
+      },
+      progress,
+    );
   }
 
   const server: Server = createServer((req, res) => {
     const requestId = newId('req_011');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = async () => {
+      const platform = platformRoute.match(req.method, path);
+      if (platform !== undefined) return handleMessages(req, res, requestId, platform);
       if (req.method === 'POST' && path === '/v1/messages')
         return handleMessages(req, res, requestId);
       if (req.method === 'POST' && path === '/v1/messages/count_tokens')
@@ -353,10 +440,11 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     port: address.port,
     scenarios,
     requests,
-    renderedEvents(name) {
+    renderedEvents(name, platform) {
       const p = prepared.get(name);
       if (p === undefined) throw new Error(`no scenario named "${name}" is loaded`);
-      return p.framed.events;
+      return wireFor(p, platform === undefined ? undefined : platformRoute.platforms[platform])
+        .framed.events;
     },
     reset() {
       requests.length = 0;

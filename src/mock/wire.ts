@@ -69,6 +69,8 @@ export interface StreamPlan {
   fault: ResolvedFault | undefined;
   /** Cuts stalls and trickles short when the server shuts down. */
   signal?: AbortSignal;
+  /** How an `error` fault is written (default: the API's SSE `error` event; Bedrock: an exception frame). */
+  errorEvent?: (errorType: string, message: string) => Buffer;
 }
 
 /** Resolves when the response can take more data, or has closed. */
@@ -262,7 +264,8 @@ export async function writeStream(
       return;
     case 'error':
       if (await writer.writeEvents(fault.afterEvents)) {
-        writer.end('error-event', encodeErrorEvent(fault.errorType, fault.message));
+        const encode = plan.errorEvent ?? encodeErrorEvent;
+        writer.end('error-event', encode(fault.errorType, fault.message));
       }
       return;
     case 'stall': {
