@@ -46,8 +46,9 @@ export interface PlatformUnderTest {
 
 // A continuation opening with adaptive thinking adds a block by design: tested on its own.
 const EXCLUDED = new Set(['continuation-thinking']);
-// Generous: on a loaded 2-core machine an event loop can pause for a few hundred ms.
-const STALL_TIMEOUT_MS = 1_500;
+// Generous: the timer runs from the send, which includes the platform SDK signing the
+// request (pure-JS SHA-256 for SigV4), and this 2-core machine is shared.
+const STALL_TIMEOUT_MS = 4_000;
 
 /** Every continuation behaviour unset: a fixture's own does not apply here. */
 const NO_BEHAVIOUR: ContinuationBehaviour = {
@@ -126,7 +127,7 @@ function cases(p: PlatformUnderTest, variants: Variant[]): Case[] {
     });
     add(`eof after ${at(0.6)}`, { '1': { kind: 'eof', afterEvents: at(0.6) } });
     add(`stall after ${at(0.25)}`, {
-      '1': { kind: 'stall', afterEvents: at(0.25), ms: 6_000 },
+      '1': { kind: 'stall', afterEvents: at(0.25), ms: 10_000 },
     });
     add(`overloaded_error after ${at(0.4)}`, {
       '1': { kind: 'error', afterEvents: at(0.4), errorType: 'overloaded_error' },
@@ -247,11 +248,9 @@ export function platformMatrix(p: PlatformUnderTest): void {
 
   it('every scenario completes fault-free with exactly the scenario message, each attempt authenticated by the platform SDK', async () => {
     await pool(variants, 4, async (v) => {
-      const { final, records, report } = await run(v, {});
-      if (records.length !== 1) console.log(JSON.stringify(report));
+      const { final, records } = await run(v, {});
       expect(JSON.parse(JSON.stringify(final.content))).toEqual(v.content);
       baselines.set(v.name, strip(final));
-      if (records.length !== 1) console.log(JSON.stringify(records.map((r) => [v.name, r.status, r.kind, r.validation, r.sse?.outcome, r.body])).slice(0, 3000));
       expect(records).toHaveLength(1);
       expect(records[0]?.platform).toBe(p.name);
       expect(records[0]?.platformModel).toBe(p.models[v.generation]);
