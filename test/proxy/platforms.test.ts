@@ -1,0 +1,99 @@
+/**
+ * The proxy and the cloud platforms: `AnthropicVertex` pointed at the proxy, the proxy's
+ * upstream a Vertex AI endpoint (the mock's), gets its `:streamRawPredict` streams resumed with
+ * the client's bearer token on every attempt; `AnthropicBedrock` pointed at the proxy is told
+ * to use the middleware instead (the proxy cannot re-sign SigV4).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMock } from '../../src/mock/index.js';
+import { BEDROCK_REFUSAL } from '../../src/proxy/platforms.js';
+import { bedrockClient, fakeGoogleAuth, vertexClient } from '../helpers/platforms.js';
+import { type Fixture, scenario, startFixture } from './support.js';
+
+const base = scenario('plain-long-text');
+let fixture: Fixture;
+
+beforeAll(async () => {
+  const mock = await startMock({
+    scenarios: [{ ...base, faults: {}, message: { ...base.message, model: 'claude-opus-4-6' } }],
+  });
+  fixture = await startFixture({}, mock);
+});
+
+afterAll(async () => {
+  await fixture.close();
+  await fixture.mock.close();
+});
+
+describe('Vertex AI through the proxy', () => {
+  it('resumes a :streamRawPredict stream, the model in the path and the client token on every attempt', async () => {
+    fixture.mock.reset();
+    const auth = fakeGoogleAuth();
+    const client = vertexClient(fixture.proxy.url, [], auth);
+    const { data: stream, response } = await client.messages
+      .stream(
+        {
+          model: 'claude-opus-4-6@20260101',
+          max_tokens: 4096,
+          messages: [{ role: 'user', content: 'go' }],
+        },
+        {
+          headers: {
+            'x-mock-faults': JSON.stringify({
+              '1': { kind: 'drop', afterEvents: 40 },
+              '2': { kind: 'error', afterEvents: 20, errorType: 'overloaded_error' },
+            }),
+          },
+        },
+      )
+      .withResponse();
+    const final = await stream.finalMessage();
+    expect(final.content).toEqual(base.message.content);
+    expect(response.headers.get('x-lifeline')).toBe('protected');
+    const records = fixture.mock.requests;
+    expect(records.map((r) => [r.platform, r.kind, r.status])).toEqual([
+      ['vertex', 'fresh', 200],
+      ['vertex', 'continuation', 200],
+      ['vertex', 'continuation', 200],
+    ]);
+    for (const r of records) expect(r.platformModel).toBe('claude-opus-4-6@20260101');
+    // The client asked for one token; the proxy passed it through on every attempt.
+    expect(auth.calls).toBe(1);
+    expect(new Set(records.map((r) => r.credential)).size).toBe(1);
+    expect(records[0]?.credential).toMatch(/^bearer sha256:/);
+    // Continuations keep anthropic_version and leave the model out of the body, as Vertex wants.
+    const raw = records[1]?.body as { messages: unknown[] };
+    expect(raw.messages.length).toBeGreaterThan(1);
+    expect(fixture.log.text).not.toContain('ya29.fake-token');
+  });
+
+  it('forwards :rawPredict unchanged', async () => {
+    fixture.mock.reset();
+    const client = vertexClient(fixture.proxy.url, []);
+    const message = await client.messages.create({
+      model: 'claude-opus-4-6@20260101',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    expect(message.content).toEqual(base.message.content);
+    expect(fixture.mock.requests.map((r) => [r.platform, r.stream])).toEqual([['vertex', false]]);
+  });
+});
+
+describe('Bedrock through the proxy', () => {
+  it('is refused with an error that says to use the middleware', async () => {
+    fixture.mock.reset();
+    const client = bedrockClient(fixture.proxy.url, []);
+    const stream = client.messages.stream({
+      model: 'anthropic.claude-opus-4-6-v1',
+      max_tokens: 4096,
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    await expect(stream.finalMessage()).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('lifelineMiddleware'),
+    });
+    expect(BEDROCK_REFUSAL).toMatch(/SigV4/);
+    expect(fixture.mock.requests).toHaveLength(0);
+  });
+});
