@@ -187,6 +187,8 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
 
   const modelIds = [...new Set(scenarios.map((s) => s.message.model))].sort();
   const platformRoute = platformRoutes(options.platforms);
+  // Configured for Bedrock: load its wire now, so renderedEvents(name, 'bedrock') works at once.
+  if (options.platforms?.bedrock !== undefined) await platformRoute.platforms.bedrock.load?.();
 
   function selectScenario(req: IncomingMessage): Prepared | string {
     const named = headerValue(req, 'x-mock-scenario');
@@ -208,6 +210,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     via?: PlatformRequest,
   ): Promise<void> {
     const platform = via?.platform;
+    await platform?.load?.();
     const raw = await readBody(req);
     const record: MockRequestRecord = {
       seq: ++seq,

@@ -12,9 +12,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EventStreamCodec } from '@smithy/core/event-streams';
-import { Hash } from '@smithy/core/serde';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { EventStreamCodec } from '@smithy/core/event-streams';
 import type { AuthCheck, BodyAdaptation, ErrorOrigin, Platform, PlatformRequest } from './types.js';
 
 /** `/model/{modelId}/invoke-with-response-stream` or `/model/{modelId}/invoke`. */
@@ -22,10 +20,41 @@ export const BEDROCK_ROUTE = /^\/model\/([^/]+)\/(invoke-with-response-stream|in
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const codec = new EventStreamCodec(
-  (bytes) => decoder.decode(bytes),
-  (text) => encoder.encode(text),
-);
+
+/**
+ * Smithy's codec and signer, loaded on first use: they cost hundreds of milliseconds to import,
+ * which every `lifeline` command would pay otherwise.
+ */
+interface Smithy {
+  codec: EventStreamCodec;
+  SignatureV4: typeof import('@smithy/signature-v4').SignatureV4;
+  Hash: typeof import('@smithy/core/serde').Hash;
+}
+let smithy: Smithy | undefined;
+
+/** Loads the codec and the signer (once); the Bedrock route awaits it before anything else. */
+export async function loadBedrockWire(): Promise<void> {
+  if (smithy !== undefined) return;
+  const [{ EventStreamCodec }, { SignatureV4 }, { Hash }] = await Promise.all([
+    import('@smithy/core/event-streams'),
+    import('@smithy/signature-v4'),
+    import('@smithy/core/serde'),
+  ]);
+  smithy = {
+    codec: new EventStreamCodec(
+      (bytes) => decoder.decode(bytes),
+      (text) => encoder.encode(text),
+    ),
+    SignatureV4,
+    Hash,
+  };
+}
+
+function loaded(): Smithy {
+  if (smithy === undefined)
+    throw new Error('the Bedrock wire is not loaded yet: await loadBedrockWire() first');
+  return smithy;
+}
 
 /** The static credentials the mock checks SigV4 signatures with. */
 export interface BedrockCredentials {
@@ -93,7 +122,7 @@ function padding(index: number): string {
 export function chunkFrame(json: string, index = 0): Buffer {
   const body = JSON.stringify({ bytes: Buffer.from(json).toString('base64'), p: padding(index) });
   return Buffer.from(
-    codec.encode({
+    loaded().codec.encode({
       headers: {
         ':event-type': stringHeader('chunk'),
         ':content-type': stringHeader('application/json'),
@@ -107,7 +136,7 @@ export function chunkFrame(json: string, index = 0): Buffer {
 /** An `exception` frame: how Bedrock reports an error inside a stream. */
 export function exceptionFrame(exceptionType: string, body: Record<string, unknown>): Buffer {
   return Buffer.from(
-    codec.encode({
+    loaded().codec.encode({
       headers: {
         ':exception-type': stringHeader(lowerFirst(exceptionType)),
         ':content-type': stringHeader('application/json'),
@@ -127,7 +156,7 @@ export function decodeFrames(
   while (at + 4 <= bytes.length) {
     const length = new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, false);
     if (at + length > bytes.length) break;
-    const message = codec.decode(bytes.subarray(at, at + length));
+    const message = loaded().codec.decode(bytes.subarray(at, at + length));
     const headers: Record<string, string> = {};
     for (const [name, h] of Object.entries(message.headers)) headers[name] = String(h.value);
     out.push({ headers, body: decoder.decode(message.body) });
@@ -262,6 +291,8 @@ export async function verifySigV4(
   const url = new URL(req.url ?? '/', 'http://mock');
   const query: Record<string, string | string[]> = {};
   for (const key of new Set(url.searchParams.keys())) query[key] = url.searchParams.getAll(key);
+  await loadBedrockWire();
+  const { SignatureV4, Hash } = loaded();
   const signer = new SignatureV4({
     service: service ?? 'bedrock',
     region: region ?? 'us-east-1',
@@ -291,6 +322,7 @@ export function bedrock(options: BedrockOptions = {}): Platform {
   return {
     name: 'bedrock',
     streamContentType: 'application/vnd.amazon.eventstream',
+    load: loadBedrockWire,
 
     toMessagesBody(body: unknown, request: PlatformRequest): BodyAdaptation {
       if (!isObject(body)) return malformed('expected type: JSONObject, found: JSONArray');

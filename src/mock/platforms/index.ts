@@ -14,6 +14,7 @@ export {
   chunkFrame,
   decodeFrames,
   exceptionFrame,
+  loadBedrockWire,
   streamExceptionFor,
   verifySigV4,
 } from './bedrock.js';

@@ -32,6 +32,8 @@ export type AuthCheck =
 
 export interface Platform {
   readonly name: PlatformName;
+  /** Loads what the platform's wire needs (Bedrock: Smithy's codec); awaited before a request is served. */
+  load?(): Promise<void>;
   /** The Messages body the handler reads: the model from the path, the platform's own fields checked and removed. */
   toMessagesBody(body: unknown, request: PlatformRequest): BodyAdaptation;
   /** Checks the request's credentials (and, for SigV4, that they sign exactly this body). */
