@@ -97,3 +97,13 @@ describe('Bedrock through the proxy', () => {
     expect(fixture.mock.requests).toHaveLength(0);
   });
 });
+
+describe('metrics', () => {
+  it('label platform routes by method, never by project or model', async () => {
+    const text = await (await fetch(`${fixture.proxy.url}/metrics`)).text();
+    expect(text).toMatch(/path="vertex:streamRawPredict"/);
+    expect(text).toMatch(/path="vertex:rawPredict"/);
+    expect(text).toMatch(/path="bedrock"/);
+    expect(text).not.toContain('lifeline-test');
+  });
+});
