@@ -412,7 +412,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         res,
         404,
         'not_found_error',
-        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.`,
+        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, and the Vertex AI (.../models/MODEL:streamRawPredict) and Bedrock (/model/MODEL/invoke-with-response-stream) routes.`,
         requestId,
       );
     };
