@@ -5,6 +5,7 @@
  * learned, a non-retryable stream exception reaches the caller, and calls the middleware does
  * not protect go through untouched.
  */
+import { AnthropicBedrock } from '@anthropic-ai/bedrock-sdk';
 import { describe, expect, it } from 'vitest';
 import { lifelineMiddleware } from '../../src/integrations/index.js';
 import { ModelTable, type RecoveryReport } from '../../src/resume/index.js';
@@ -155,6 +156,41 @@ describe('Bedrock: every attempt through the SDK backend middleware', () => {
       expect(reports[0]?.attempts[0]?.failure).toMatchObject({ kind: 'error-event' });
       expect(reports[0]?.attempts[0]?.failure?.message).toContain(errorType);
     }
+  });
+
+  it('resumes after the body ends cleanly inside a frame (Truncated event message received)', async () => {
+    let calls = 0;
+    // The first response's body ends 7 bytes into its 31st frame, without a socket error.
+    const truncating = async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (++calls > 1 || response.body === null) return response;
+      const frames = mock.server.renderedEvents('modern', 'bedrock');
+      const keep = frames.slice(0, 30).reduce((n, f) => n + f.length, 0) + 7;
+      const bytes = new Uint8Array(await response.arrayBuffer()).subarray(0, keep);
+      return new Response(new Blob([bytes]).stream(), response);
+    };
+    const reports: RecoveryReport[] = [];
+    const client = new AnthropicBedrock({
+      awsAccessKey: FAKE_AWS.accessKeyId,
+      awsSecretKey: FAKE_AWS.secretAccessKey,
+      awsRegion: 'us-east-1',
+      baseURL: mock.url,
+      maxRetries: 0,
+      fetch: truncating,
+      middleware: [middleware(reports)],
+    });
+    const final = await client.messages
+      .stream(
+        { ...ask, model: 'anthropic.claude-opus-4-6-v1' },
+        { headers: { 'x-mock-scenario': 'modern', 'x-mock-faults': '{}' } },
+      )
+      .finalMessage();
+    expect(final.content).toEqual(base.message.content);
+    expect(reports[0]?.attempts[0]?.failure).toMatchObject({
+      kind: 'socket',
+      message: expect.stringContaining('Truncated event message received'),
+    });
+    expect(mock.server.requests.map((r) => r.kind)).toEqual(['fresh', 'continuation']);
   });
 
   it('hands a validationException inside the stream to the caller', async () => {

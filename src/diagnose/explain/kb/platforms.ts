@@ -120,6 +120,56 @@ export const PLATFORM_SIGNATURES: readonly Signature[] = [
     docs: [BEDROCK_ERRORS, LIFELINE_PLATFORMS],
   },
   {
+    id: 'bedrock-truncated-event-stream',
+    title: 'Bedrock: the event stream ended inside a frame (Truncated event message received)',
+    patterns: [
+      phrase('Truncated event message received', 20),
+      phrase('eventstream', 3),
+      phrase('getChunkedStream', 3),
+    ],
+    meaning:
+      "Bedrock's streaming response is a sequence of binary event-stream frames, each announcing its length; the body ended before the last frame was complete. The AWS decoder (Smithy's, used by the AWS SDK and @anthropic-ai/bedrock-sdk) raises this instead of a socket error. The stream was cut on the way, the same failure as a dropped SSE stream.",
+    category: 'network/transport',
+    likelyCauses: [
+      'A proxy, load balancer or NAT between you and Bedrock closed a long-lived response (idle or maximum-duration timeout).',
+      'The connection was reset mid-response and an intermediary ended the body cleanly instead of passing the error on.',
+    ],
+    fixes: [
+      'Raise the idle and maximum response timeouts on whatever sits between your client and Bedrock.',
+      'Retry; for long outputs continue from the partial message (lifelineMiddleware on AnthropicBedrock does).',
+    ],
+    lifelineRecovers: 'yes',
+    recoveryNote:
+      'lifelineMiddleware treats an error while reading the stream as a dropped connection and resumes from the partial message; the SDK signs the continuation.',
+    docs: [BEDROCK_ERRORS, LIFELINE_PLATFORMS],
+  },
+  {
+    id: 'bedrock-invalid-signature',
+    title: 'Bedrock: InvalidSignatureException (the SigV4 signature does not match the request)',
+    patterns: [
+      phrase('The request signature we calculated does not match the signature you provided', 20),
+      phrase('InvalidSignatureException', 12),
+      statusCode(403, 2),
+    ],
+    meaning:
+      'Bedrock recomputed the SigV4 signature over the request it received and got a different one: the secret key is wrong, or the request was changed after it was signed (its body, path, host or a signed header).',
+    category: 'account/auth',
+    likelyCauses: [
+      'A wrong or rotated secret access key, or a session token that does not belong to the key.',
+      'Something between the client and Bedrock rewrote the signed request: a proxy changing the body or Host, or middleware that runs after signing.',
+      'A clock more than five minutes off.',
+    ],
+    fixes: [
+      'Check the credentials the client resolves (aws sts get-caller-identity with the same profile or environment).',
+      'Do not put a rewriting proxy in front of Bedrock; with @anthropic-ai/bedrock-sdk, change requests in user middleware, which runs before the SDK signs.',
+      'Sync the clock (NTP).',
+    ],
+    lifelineRecovers: 'no',
+    recoveryNote:
+      'A 403 is not retryable. lifelineMiddleware does not cause it: AnthropicBedrock signs every attempt lifeline makes after lifeline built it; the lifeline proxy refuses Bedrock requests rather than forward them.',
+    docs: [BEDROCK_ERRORS, 'AWS docs: Signature Version 4 signing'],
+  },
+  {
     id: 'vertex-resource-exhausted',
     title: 'Vertex AI: 429 RESOURCE_EXHAUSTED (quota exceeded)',
     patterns: [
