@@ -263,8 +263,10 @@ export function platformMatrix(p: PlatformUnderTest): void {
     const failures: string[] = [];
     const started = Date.now();
     let resumed = 0;
+    const spent = new Map<string, number>();
     await pool(all, 8, async (c) => {
       const where = `${c.variant.name}: ${c.label}`;
+      const t0 = performance.now();
       try {
         const { final, bytes, report, records } = await run(c.variant, c.faults);
         const problems = streamProblems(bytes);
@@ -281,6 +283,7 @@ export function platformMatrix(p: PlatformUnderTest): void {
         if (records.length > 1) resumed++;
         if (report === undefined) problems.push('no recovery report');
         if (problems.length > 0) failures.push(`${where}: ${problems.join('; ')}`);
+        spent.set(c.variant.base, (spent.get(c.variant.base) ?? 0) + performance.now() - t0);
       } catch (err) {
         failures.push(
           `${where}: threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
@@ -289,6 +292,10 @@ export function platformMatrix(p: PlatformUnderTest): void {
     });
     console.log(
       `${p.name} matrix: ${all.length} cases over ${variants.length} scenario variants in ${((Date.now() - started) / 1000).toFixed(0)} s; ${all.length - failures.length} passed, ${resumed} needed more than one attempt`,
+    );
+    const slowest = [...spent].sort((a, b) => b[1] - a[1]).slice(0, 3);
+    console.log(
+      `  slowest scenarios (case time summed): ${slowest.map(([n, ms]) => `${n} ${(ms / 1000).toFixed(0)} s`).join(', ')}`,
     );
     if (failures.length > 0) console.log(failures.slice(0, 30).join('\n'));
     expect(failures).toEqual([]);
