@@ -4,11 +4,15 @@
  * the client's bearer token on every attempt; `AnthropicBedrock` pointed at the proxy is told
  * to use the middleware instead (the proxy cannot re-sign SigV4).
  */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMock } from '../../src/mock/index.js';
 import { BEDROCK_REFUSAL } from '../../src/proxy/platforms.js';
+import { requireBinary } from '../helpers/binaries.js';
 import { bedrockClient, fakeGoogleAuth, vertexClient } from '../helpers/platforms.js';
-import { type Fixture, scenario, startFixture } from './support.js';
+import { assemble, type Fixture, scenario, startFixture } from './support.js';
+
+const curlAvailable = requireBinary('curl', { command: 'curl', args: ['--version'] });
 
 const base = scenario('plain-long-text');
 let fixture: Fixture;
@@ -77,6 +81,38 @@ describe('Vertex AI through the proxy', () => {
     });
     expect(message.content).toEqual(base.message.content);
     expect(fixture.mock.requests.map((r) => [r.platform, r.stream])).toEqual([['vertex', false]]);
+  });
+});
+
+describe.runIf(curlAvailable)('Vertex AI through the proxy, with curl', () => {
+  it('resumes a :streamRawPredict stream for any HTTP client that sends a bearer token', async () => {
+    fixture.mock.reset();
+    const path =
+      '/v1/projects/my-project/locations/us-east5/publishers/anthropic/models/claude-opus-4-6@20260101:streamRawPredict';
+    const body = JSON.stringify({
+      anthropic_version: 'vertex-2023-10-16',
+      max_tokens: 4096,
+      stream: true,
+      messages: [{ role: 'user', content: 'go' }],
+    });
+    const args = ['-sN', '-X', 'POST', `${fixture.proxy.url}${path}`, '-d', body];
+    for (const h of [
+      'authorization: Bearer ya29.curl-token',
+      'content-type: application/json',
+      'x-mock-faults: {"1":{"kind":"drop","afterEvents":33}}',
+    ])
+      args.push('-H', h);
+    const stdout = await new Promise<Buffer>((resolve, reject) => {
+      execFile('curl', args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      );
+    });
+    const { message } = assemble(stdout);
+    expect(message?.content).toEqual(base.message.content);
+    expect(fixture.mock.requests.map((r) => [r.kind, r.platformModel])).toEqual([
+      ['fresh', 'claude-opus-4-6@20260101'],
+      ['continuation', 'claude-opus-4-6@20260101'],
+    ]);
   });
 });
 
