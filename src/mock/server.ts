@@ -53,6 +53,7 @@ import {
 import {
   type FramedStream,
   frameStream,
+  jsonErrorStatus,
   type WireProgress,
   writeJson,
   writeStream,
@@ -371,6 +372,17 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       'x-mock-request-kind': plan.kind,
     };
     if (!request.stream) {
+      if (platform !== undefined && fault?.kind === 'error' && fault.fires) {
+        // The JSON answer's error, in the platform's shape.
+        record.status = jsonErrorStatus(fault.errorType);
+        const { errorType, message } = fault;
+        platform.sendError(
+          res,
+          { status: record.status, errorType, message, origin: 'model' },
+          requestId,
+        );
+        return;
+      }
       record.status = await writeJson(res, response.json, headers, fault, shutdown.signal);
       return;
     }

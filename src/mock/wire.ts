@@ -280,6 +280,13 @@ export async function writeStream(
   }
 }
 
+/** The status a non-streaming answer gets for an `error` fault's type. */
+export function jsonErrorStatus(errorType: string): number {
+  if (errorType === 'overloaded_error') return 529;
+  if (errorType === 'rate_limit_error') return 429;
+  return 500;
+}
+
 /**
  * A non-streaming answer, with the fault's equivalent on a JSON body: `error` becomes the
  * status for its type, drop/reset/eof cut the body halfway short of its content-length, a stall
@@ -304,12 +311,7 @@ export async function writeJson(
   }
   switch (fault.kind) {
     case 'error': {
-      const status =
-        fault.errorType === 'overloaded_error'
-          ? 529
-          : fault.errorType === 'rate_limit_error'
-            ? 429
-            : 500;
+      const status = jsonErrorStatus(fault.errorType);
       const body = errorBody(fault.errorType, fault.message, headers['request-id'] ?? '');
       res.writeHead(status, {
         ...headers,

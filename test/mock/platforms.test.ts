@@ -257,6 +257,15 @@ describe('Bedrock routes', () => {
     });
   });
 
+  it('answers an error fault on /invoke in Bedrock shape', async () => {
+    const res = await bedrockPost('/model/anthropic.claude-opus-4-6-v1/invoke', BEDROCK_BODY, {
+      'x-mock-faults': '{"kind":"error","afterEvents":0,"errorType":"overloaded_error"}',
+    });
+    expect(res.status).toBe(529);
+    expect(res.headers.get('x-amzn-errortype')).toMatch(/^ServiceUnavailableException:/);
+    expect(await res.json()).toEqual({ message: 'Overloaded' });
+  });
+
   it('answers /invoke with the message as JSON', async () => {
     const res = await bedrockPost('/model/anthropic.claude-opus-4-6-v1/invoke', BEDROCK_BODY);
     expect(res.status).toBe(200);
