@@ -80,6 +80,11 @@ export interface TraceSink {
   }): void;
   /** An attempt failed: the kind of failure (see `FailureKind`) and one line about it. */
   failure(info: { attempt: number; t: number; kind: string; message: string }): void;
+  /**
+   * An attempt ended inside an event: `bytes` are the event's bytes that arrived (the SSE
+   * framer's incomplete frame). Called before that attempt's `failure`. Optional.
+   */
+  cut?(info: { attempt: number; t: number; bytes: Uint8Array }): void;
   /** The request is over: the report of all its attempts. */
   end(report: RecoveryReport): void;
 }
