@@ -14,6 +14,7 @@ export type {
   EngineResult,
   Send,
   SendRequest,
+  StallMode,
   TraceSink,
   UpstreamResponse,
 } from './engine/index.js';
