@@ -22,7 +22,7 @@
  *   so a budget that was too short cannot make a request fail on false stalls.
  *
  * All budgets lie between the floor and the ceiling (`stallFloorMs`, `stallTimeoutMs`). In
- * `fixed` mode every silence gets the ceiling, as before 0.3.
+ * `fixed` mode every silence gets the ceiling (the single timeout lifeline had before).
  *
  * Cost: `chunk()` runs for every chunk and is a clock read, a subtraction and a compare; the
  * timer is re-armed only when it fires or when a budget shrinks (block boundaries), never per
