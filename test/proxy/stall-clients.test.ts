@@ -9,9 +9,9 @@
  * - Python httpx: the read timeout bounds each socket read, so any bytes start it over.
  *
  * So an SSE comment is enough for all three. The upstream (the mock) goes silent for 60 s mid-
- * text; the proxy catches it at its floor (1 s), and its continuation is answered with a 529
- * and `retry-after-ms: 2500`, so the client hears no content for 3.5 s: longer than its 2 s
- * timer. With keep-alive comments every 400 ms each client completes with the exact text; with
+ * text; the proxy catches it at its floor (1 s; more if a loaded machine spaced the mock's
+ * chunks), and its continuation is answered with a 529 and `retry-after-ms: 4000`, so the
+ * client hears no content for 5 s or more: longer than its 3 s timer. With keep-alive comments every 400 ms each client completes with the exact text; with
  * keep-alives off (or a fixed 5 s stall timeout) the same client gives up.
  */
 import { execFile } from 'node:child_process';
@@ -38,11 +38,11 @@ const SCRIPT = new URL('./clients/httpx_read_timeout.py', import.meta.url).pathn
 const hasHttpx = requireBinary('python3-httpx', { command: PYTHON, args: ['-c', 'import httpx'] });
 
 /** The client's idle timer. */
-const CLIENT_IDLE_MS = 2_000;
-/** Dead mid-text; the first continuation is turned away for 2.5 s. */
+const CLIENT_IDLE_MS = 3_000;
+/** Dead mid-text; the first continuation is turned away for 4 s. */
 const FAULTS = {
   '1': { kind: 'stall', afterEvents: 300, ms: 60_000 },
-  '2': { kind: 'http', status: 529, headers: { 'retry-after-ms': '2500' } },
+  '2': { kind: 'http', status: 529, headers: { 'retry-after-ms': '4000' } },
 };
 const PROXY: Partial<ProxyOptions> = { stallFloorMs: 1_000, keepAliveMs: 400 };
 
@@ -115,7 +115,7 @@ describe('@anthropic-ai/sdk over undici, bodyTimeout shorter than the stall', ()
     const started = performance.now();
     expect(await sdkText(sdk(withKeepAlive))).toBe(expectedText());
     // The stall and the 529's wait were both sat through, not skipped.
-    expect(performance.now() - started).toBeGreaterThan(1_000 + 2_500);
+    expect(performance.now() - started).toBeGreaterThan(1_000 + 4_000);
   });
 
   it('gives up without the keep-alive comments: undici’s body timeout', async () => {
@@ -127,7 +127,7 @@ describe('@anthropic-ai/sdk over undici, bodyTimeout shorter than the stall', ()
   });
 
   it('is not cut off by its own request timeout, which ends with the response headers', async () => {
-    // bodyTimeout off: only the SDK's `timeout` (1.5 s) could end the 3.5 s wait.
+    // bodyTimeout off: only the SDK's `timeout` (1.5 s) could end the 5 s wait.
     const client = sdk(withoutKeepAlive, { bodyTimeout: 0, timeout: 1_500 });
     expect(await sdkText(client)).toBe(expectedText());
   });
