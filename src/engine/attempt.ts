@@ -14,7 +14,7 @@ import {
   type PushResult,
 } from '../resume/index.js';
 import { encodeComment, type SseFrame, SseFramer } from '../sse/index.js';
-import { concat, iterable } from './body.js';
+import { concat, isEventStream, iterable } from './body.js';
 import { parseEventData, simpleDataText } from './event-data.js';
 import { type StreamRequest, safely } from './request.js';
 import { StallError } from './stall.js';
@@ -87,7 +87,7 @@ export class Attempt {
       response !== undefined &&
       response.status >= 200 &&
       response.status < 300 &&
-      (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream')
+      isEventStream(response.headers)
     );
   }
 
