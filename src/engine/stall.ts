@@ -4,7 +4,7 @@
  * A fixed timeout has to outlast the longest silence a healthy stream can have (a server tool
  * running, a long prompt before the first token), so a connection that died in the middle of a
  * text block is waited on just as long. The adaptive detector gives each silence a budget from
- * what the stream is doing and what it has shown so far (docs/resume.md#stalls):
+ * what the stream is doing and what it has shown so far (docs/resume.md, "Stalls"):
  *
  * - `waiting` (before the attempt's first content block): the ceiling on the first attempt,
  *   whose time to first content is unknown; on later attempts 4x the longest time to first
@@ -221,7 +221,10 @@ export class StallDetector {
     if (this.onStall !== undefined) this.arm(this.budgetMs());
   }
 
-  /** Bytes arrived. Called for every chunk: keep it cheap. */
+  /**
+   * Bytes arrived. Called for every chunk: keep it cheap. (A gap that includes time the caller
+   * held the previous chunk is longer than the upstream's: it can only lengthen budgets.)
+   */
   chunk(): void {
     const now = this.now();
     const gap = now - this.lastByteAt;
