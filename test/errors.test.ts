@@ -25,7 +25,7 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 /** Error classes that must not share the base, and why. */
 const NOT_LIFELINE: Record<string, string> = {
   // Imitates undici's SocketError (name, code) so that verify --cut fails like a real drop.
-  'diagnose/verify-cut.ts: CutSocketError': 'undici',
+  'diagnose/verify/cut.ts: CutSocketError': 'undici',
 };
 
 function sourceFiles(dir: string): string[] {

@@ -3,14 +3,21 @@
  * gracefully (open streams may finish until the deadline).
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { analyzeFileWithTimeline, renderHtmlReport } from '../diagnose/index.js';
 import {
   LOG_LEVELS,
   type ProxyConfig,
   ProxyConfigError,
   type ProxyServer,
   resolveProxyConfig,
+  STATUS_PATH,
   startProxy,
+  type TraceReportRenderer,
 } from '../proxy/index.js';
+
+/** The status page's report links render traces with `lifeline analyze --html`. */
+const traceReport: TraceReportRenderer = (file, { content }) =>
+  renderHtmlReport(analyzeFileWithTimeline(file, { keepContent: content }));
 
 function integer(name: string, min = 0) {
   return (value: string): number => {
@@ -40,6 +47,8 @@ interface Flags {
   shutdownDeadlineMs?: number;
   logLevel?: ProxyConfig['logLevel'];
   instructionTail?: number;
+  statusPage?: boolean;
+  statusPageRemote?: boolean;
 }
 
 const HELP_AFTER = `
@@ -58,7 +67,7 @@ Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstream
 stallTimeoutMs, stallFloorMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs,
 maxBodyBytes, maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests,
 listenBacklog, shutdownDeadlineMs, upstreamConnections, logLevel, instruction,
-instructionTail, thinking.
+instructionTail, thinking, statusPage, statusPageRemote.
 
 Stalls: with --stall adaptive (the default), a silence gets a budget from what the upstream is
 doing: at least --stall-floor-ms while text or tool input streams (4x the longest gap seen),
@@ -74,6 +83,10 @@ Refused before the upstream is contacted, in the API's error shape:
 
 Local endpoints (never forwarded): GET /healthz (503 while shutting down), GET /readyz (503
 while shutting down or at maxConcurrentRequests), GET /metrics (Prometheus).
+With --status-page: GET /lifeline, a status page (open streams, recent recoveries and failures
+with links to their HTML reports when --trace-dir is set, counters), and /lifeline/status.json;
+loopback clients only unless --status-page-remote. No message content (unless
+--trace-content) and no keys.
 Shutdown (SIGTERM/SIGINT): the proxy keeps listening; open requests have
 --shutdown-deadline-ms to finish, then it exits. A second signal exits at once.
 Logs: one JSON line per request on stdout; API keys are never logged.`;
@@ -140,13 +153,18 @@ export function register(program: Command): void {
       'characters of the partial text quoted in a continuation turn, so the model knows where it stopped (0: none; default 100)',
       integer('--instruction-tail'),
     )
+    .option(
+      '--status-page',
+      'serve a status page at /lifeline (open streams, recent incidents, counters; off by default)',
+    )
+    .option('--status-page-remote', 'answer the status page for non-loopback clients too')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: Flags) => {
       let proxy: ProxyServer;
       try {
         const settings = resolveProxyConfig(flags);
-        proxy = await startProxy(settings);
+        proxy = await startProxy({ ...settings, traceReport });
       } catch (err) {
         process.exitCode = 2;
         const code = (err as { code?: unknown }).code;
@@ -165,6 +183,9 @@ export function register(program: Command): void {
         `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
           `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
       );
+      if (proxy.settings.statusPage === true) {
+        process.stderr.write(`lifeline proxy: status page at ${proxy.url}${STATUS_PATH}\n`);
+      }
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {

@@ -3,7 +3,7 @@
  * [--fault JSON] [--cut N|random [--seed N]] [--seam auto|append] [--instruction-tail N]
  * [--json]`: reruns the smallest failing action through lifeline N times and reports that it
  * now completes (see src/diagnose/verify.ts); with `--cut`, lifeline cuts each run's stream
- * itself and audits the seams (src/diagnose/verify-cut.ts, verify-seams.ts, seam-audit.ts).
+ * itself and audits the seams (src/diagnose/verify/: cut.ts, seams.ts, seam-audit.ts).
  * Exit 0 when every run passes and no seam is flagged, 1 otherwise, 2 on bad input.
  */
 import { randomBytes } from 'node:crypto';

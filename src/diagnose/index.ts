@@ -4,9 +4,14 @@
  * between two snapshots. Re-exports only.
  */
 
-export * from './analyze.js';
-export { DIFF_SCHEMA, diffSnapshots, type SnapshotDiff, type SnapshotDifference } from './diff.js';
-export { renderDiff } from './diff-report.js';
+export * from './analyze/analyze.js';
+export {
+  DIFF_SCHEMA,
+  diffSnapshots,
+  type SnapshotDiff,
+  type SnapshotDifference,
+} from './diff/diff.js';
+export { renderDiff } from './diff/report.js';
 export {
   DEFAULT_PROBE_MODEL,
   DEFAULT_TIMEOUT_MS,
@@ -14,35 +19,9 @@ export {
   DoctorOptionError,
   type DoctorOptions,
   runDoctor,
-} from './doctor.js';
-export { type ChunkArrival, classifyArrivals, EventCounter } from './doctor-net.js';
-export { renderDoctor } from './doctor-report.js';
-export {
-  type ConfidenceLevel,
-  type ExplainOptions,
-  type ExplainResult,
-  explain,
-  MAX_EXPLAIN_CHARS,
-  type SignatureMatch,
-} from './explain.js';
-export {
-  EXPLAIN_SCHEMA,
-  type ExplainJson,
-  type ExplainMatchJson,
-  explainToJson,
-  renderExplain,
-} from './explain-report.js';
-export { normaliseErrorText } from './normalize.js';
-export { type Paint, PLAIN } from './render.js';
-export {
-  CATEGORIES,
-  type Category,
-  RECOGNISED_AT,
-  type Recovery,
-  type Signature,
-  type SignaturePattern,
-} from './signature.js';
-export { getSignature, SIGNATURES } from './signatures.js';
+} from './doctor/doctor.js';
+export { type ChunkArrival, classifyArrivals, EventCounter } from './doctor/net.js';
+export { renderDoctor } from './doctor/report.js';
 export {
   DOCTOR_SCHEMA,
   type DoctorSnapshot,
@@ -55,5 +34,31 @@ export {
   type SseReport,
   type SseVerdict,
   type UpstreamReport,
-} from './snapshot.js';
-export * from './verify.js';
+} from './doctor/snapshot.js';
+export {
+  type ConfidenceLevel,
+  type ExplainOptions,
+  type ExplainResult,
+  explain,
+  MAX_EXPLAIN_CHARS,
+  type SignatureMatch,
+} from './explain/explain.js';
+export { normaliseErrorText } from './explain/normalize.js';
+export {
+  EXPLAIN_SCHEMA,
+  type ExplainJson,
+  type ExplainMatchJson,
+  explainToJson,
+  renderExplain,
+} from './explain/report.js';
+export {
+  CATEGORIES,
+  type Category,
+  RECOGNISED_AT,
+  type Recovery,
+  type Signature,
+  type SignaturePattern,
+} from './explain/signature.js';
+export { getSignature, SIGNATURES } from './explain/signatures.js';
+export { type Paint, PLAIN } from './render.js';
+export * from './verify/verify.js';

@@ -275,6 +275,11 @@ export class Attempt {
       return classifyBodyError(err);
     } finally {
       record.durationMs = performance.now() - attemptStart;
+      // The event the attempt died in: only the framer holds its bytes (trace `cut` records).
+      if (trace?.cut !== undefined && framer.bufferedBytes > 0) {
+        const t = performance.now() - t0;
+        safely(() => trace.cut?.({ attempt: record.attempt, t, bytes: framer.end().rest }));
+      }
       this.close();
     }
   }

@@ -44,6 +44,7 @@ import {
   type Scenario,
   scenarioAllowsPrefill,
 } from './scenario.js';
+import { DEFAULT_NEXT_TURN_TEXT, isSideRequest, sideAnswerText, textMessage } from './side.js';
 import {
   type FramedStream,
   frameStream,
@@ -61,6 +62,12 @@ export interface MockServerOptions {
   scenarios: Scenario[] | string;
   /** Faults that replace every scenario's own (`lifeline mock --fault`); `x-mock-faults` still wins. */
   faults?: FaultMap;
+  /**
+   * Every client is a coding agent, as if each request carried `x-mock-agent: 1`: a request
+   * that declares no tools is a side request (a title, a topic check), answered with a short
+   * default, never faulted, not an attempt of its run (side.ts).
+   */
+  agent?: boolean;
   /** Called when the response to a `POST /v1/messages` is over (sent, dropped or aborted). */
   onResponse?: (record: MockRequestRecord) => void;
 }
@@ -71,7 +78,7 @@ export interface MockRequestRecord {
   seq: number;
   /** `x-mock-run`, or `scenario:<name>` without it. */
   runId: string;
-  /** Attempt number within the run, from 1. */
+  /** Attempt number within the run, from 1 (0 for a side request: not an attempt). */
   attempt: number;
   scenario: string | undefined;
   kind: RequestKind | undefined;
@@ -89,6 +96,11 @@ export interface MockRequestRecord {
   containerSkills?: unknown[];
   /** The response message's id and container id. */
   messageId?: string;
+  /**
+   * The response message's `usage.output_tokens`: what answering this request costs when it is
+   * delivered whole (a whole message for a fresh request, the rest of it for a continuation).
+   */
+  outputTokens?: number;
   containerId?: string;
   /** SSE bytes and events that went out (streams only); updated while streaming. */
   sse?: WireProgress;
@@ -206,6 +218,11 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
       );
     }
+    const checked = validateMessagesRequest(record.body);
+    const agent = options.agent === true || headerValue(req, 'x-mock-agent') !== undefined;
+    if (agent && checked.ok && isSideRequest(checked.value)) {
+      return answerSide(req, res, record, checked.value, raw.length, requestId);
+    }
     const selected = selectScenario(req);
     if (typeof selected === 'string') return reject(400, 'invalid_request_error', selected);
     const { scenario } = selected;
@@ -227,7 +244,6 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       run.faults = parsed.faults;
     }
 
-    const checked = validateMessagesRequest(record.body);
     if (!checked.ok) return reject(400, 'invalid_request_error', checked.message);
     const request = checked.value;
     record.stream = request.stream;
@@ -261,7 +277,16 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (plan.kind === 'fresh') {
       response = selected;
       record.messageId = message.id;
+      record.outputTokens = message.usage.output_tokens;
       if (message.container) record.containerId = message.container.id;
+    } else if (plan.kind === 'next-turn') {
+      const next =
+        scenario.nextTurn === undefined
+          ? textMessage(message.model, DEFAULT_NEXT_TURN_TEXT, raw.length)
+          : { ...scenario.nextTurn, id: newId('msg_01') };
+      record.messageId = next.id;
+      record.outputTokens = next.usage.output_tokens;
+      response = prepare(scenario, next);
     } else {
       const continued = continuationMessage(message, plan.content, request, raw.length);
       if (message.container) {
@@ -269,6 +294,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         record.containerId = continued.container?.id;
       }
       record.messageId = continued.id;
+      record.outputTokens = continued.usage.output_tokens;
       response = prepare(scenario, continued);
     }
 
@@ -306,12 +332,57 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     await writeStream(res, { framed: response.framed, fault, signal: shutdown.signal }, progress);
   }
 
+  /** A side request of an agent: a short default answer, streamed or not, never faulted. */
+  async function answerSide(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: MockRequestRecord,
+    request: MessagesRequest,
+    requestBytes: number,
+    requestId: string,
+  ): Promise<void> {
+    record.kind = 'side';
+    record.runId = headerValue(req, 'x-mock-run') ?? 'side';
+    record.stream = request.stream;
+    const message = textMessage(request.model, sideAnswerText(request), requestBytes);
+    record.messageId = message.id;
+    record.outputTokens = message.usage.output_tokens;
+    const headers = { ...apiHeaders(requestId), 'x-mock-request-kind': 'side' };
+    if (!request.stream) {
+      record.status = await writeJson(
+        res,
+        Buffer.from(JSON.stringify(message)),
+        headers,
+        undefined,
+        shutdown.signal,
+      );
+      return;
+    }
+    const framed = frameStream(encodeMessageEvents(message), 1);
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'transfer-encoding': 'chunked',
+    });
+    const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
+    record.sse = progress;
+    await writeStream(res, { framed, fault: undefined, signal: shutdown.signal }, progress);
+  }
+
   const server: Server = createServer((req, res) => {
     const requestId = newId('req_011');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = async () => {
       if (req.method === 'POST' && path === '/v1/messages')
         return handleMessages(req, res, requestId);
+      if (req.method === 'HEAD') {
+        // A connectivity probe (Claude Code sends HEAD /api/hello at start): 200, no body.
+        req.resume();
+        res.writeHead(200, { 'request-id': requestId, 'content-length': 0 });
+        res.end();
+        return;
+      }
       if (req.method === 'POST' && path === '/v1/messages/count_tokens')
         return handleCountTokens(req, res, requestId);
       if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
@@ -322,7 +393,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         res,
         404,
         'not_found_error',
-        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.`,
+        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and HEAD (any path).`,
         requestId,
       );
     };

@@ -89,6 +89,10 @@ export const proxyConfigSchema = z
     /** Characters of the partial text quoted in a continuation turn (0: none; default 100). */
     instructionTail: nonNegativeInt,
     thinking: z.enum(['hold', 'stream']),
+    /** Serve the status page at /lifeline (default false). */
+    statusPage: z.boolean(),
+    /** Answer the status page for clients other than loopback (default false). */
+    statusPageRemote: z.boolean(),
   })
   .partial()
   .strict();

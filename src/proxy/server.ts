@@ -34,6 +34,7 @@ import { createProxyLogger } from './log.js';
 import { handleMessages } from './messages.js';
 import { ProxyMetrics } from './metrics.js';
 import { forward } from './passthrough.js';
+import { answerStatus, isStatusPath, StatusBoard, type TraceReportRenderer } from './status.js';
 import { requestTarget, Upstream } from './upstream.js';
 
 export interface ProxyOptions extends ProxyConfig {
@@ -45,6 +46,8 @@ export interface ProxyOptions extends ProxyConfig {
   processMetrics?: boolean;
   /** Called with the recovery report of every protected request (`lifeline run` sums them). */
   onReport?: (report: RecoveryReport) => void;
+  /** Renders a trace as HTML for the status page's report links (the CLI passes analyze's). */
+  traceReport?: TraceReportRenderer;
 }
 
 export interface ProxyServer {
@@ -92,7 +95,14 @@ function clientErrorResponse(err: Error & { code?: string }): string {
 }
 
 export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServer> {
-  const { logger: givenLogger, logDestination, processMetrics, onReport, ...config } = options;
+  const {
+    logger: givenLogger,
+    logDestination,
+    processMetrics,
+    onReport,
+    traceReport,
+    ...config
+  } = options;
   const settings: ResolvedProxyConfig = {
     ...DEFAULT_CONFIG,
     ...parseProxyConfig(config, 'proxy options'),
@@ -112,12 +122,15 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     connections: settings.upstreamConnections,
   });
   const ctx: ProxyContext = { settings, upstream, metrics, logger, onReport };
+  // The status page (status.ts): off unless asked for.
+  const statusBoard = settings.statusPage === true ? new StatusBoard() : undefined;
   let closing = false;
   let drainedWaiters: Array<() => void> = [];
 
   const finish = (ex: Exchange, started: number) => {
     if (!active.delete(ex)) return;
     controllers.delete(ex);
+    statusBoard?.finished(ex);
     const wasForwarding = forwarding.delete(ex);
     const { res } = ex;
     const completed = res.writableFinished;
@@ -158,6 +171,14 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   const route = async (ex: Exchange): Promise<void> => {
     const { method, path } = ex;
     if (LOCAL_PATHS.has(path)) return answerLocal(ex, metrics, readiness);
+    if (statusBoard !== undefined && isStatusPath(path)) {
+      return answerStatus(ex, statusBoard, {
+        traceDir: settings.traceDir,
+        traceContent: settings.traceContent,
+        allowRemote: settings.statusPageRemote === true,
+        renderReport: traceReport,
+      });
+    }
     // Refusals come before the body is read (or, with Expect: 100-continue, even sent).
     if (closing) {
       metrics.refused.inc({ reason: 'draining' });
@@ -212,6 +233,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       expectsContinue,
     };
     active.add(ex);
+    statusBoard?.arrived(ex);
     controllers.set(ex, controller);
     res.on('close', () => {
       if (!res.writableFinished && !controller.signal.aborted) {

@@ -3,8 +3,8 @@
  * counting across chunks, environment collection and redaction, proxy selection.
  */
 import { describe, expect, it } from 'vitest';
-import { collectEnvironment, proxyFor, redact } from '../../src/diagnose/doctor-env.js';
-import { timeoutMs } from '../../src/diagnose/doctor-warnings.js';
+import { collectEnvironment, proxyFor, redact } from '../../src/diagnose/doctor/env.js';
+import { timeoutMs } from '../../src/diagnose/doctor/warnings.js';
 import { type ChunkArrival, classifyArrivals, EventCounter } from '../../src/diagnose/index.js';
 
 const steady = (n: number, gapMs: number, startMs = 5): ChunkArrival[] =>

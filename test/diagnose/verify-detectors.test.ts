@@ -12,7 +12,7 @@ import {
   inCode,
   seamFlags,
   tailChars,
-} from '../../src/diagnose/seam-audit.js';
+} from '../../src/diagnose/verify/seam-audit.js';
 
 /** The flag kinds for a seam written as "before‖after". */
 function kinds(joined: string): string[] {

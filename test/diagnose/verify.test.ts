@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyResult } from '../../src/diagnose/index.js';
-import { firstDifference } from '../../src/diagnose/verify-compare.js';
+import { firstDifference } from '../../src/diagnose/verify/compare.js';
 import { loadScenarioFile, type MockServer, startMock } from '../../src/mock/index.js';
 import {
   SEED_BETAS,
