@@ -41,6 +41,13 @@ Requests:
   POST /v1/messages               stream true (SSE over HTTP/1.1 chunked) or false (JSON)
   POST /v1/messages/count_tokens  GET /v1/models   HEAD (any path: 200)
   (anything else: 404 API error; query strings such as ?beta=true are ignored)
+  POST /v1/projects/P/locations/R/publishers/anthropic/models/MODEL:streamRawPredict
+                          Vertex AI (also :rawPredict): anthropic_version in the body,
+                          a bearer token required
+  POST /model/MODEL/invoke-with-response-stream
+                          Bedrock (also /invoke): event-stream frames, exception frames for
+                          error faults; a SigV4 Authorization required, its
+                          x-amz-content-sha256 checked against the body
   x-mock-scenario: NAME   which scenario answers (needed when several are loaded)
   x-mock-run: ID          groups attempts: faults are keyed by attempt number within a run
                           (every request counts, rejected ones too; without the header,

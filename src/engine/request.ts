@@ -15,6 +15,7 @@ import {
   Splicer,
 } from '../resume/index.js';
 import { readText } from './body.js';
+import { parseUpstreamError } from './error-body.js';
 import { StallDetector, stallSettings } from './stall.js';
 import type { EngineOptions, Send, TraceSink, UpstreamResponse } from './types.js';
 
@@ -115,16 +116,11 @@ export class StreamRequest {
 
 /** The failure a non-2xx (or non-SSE) response stands for, from its error body. */
 export async function statusFailure(response: UpstreamResponse): Promise<Failure> {
-  const text = await readText(response.body);
-  let errorType: string | undefined;
-  let apiMessage: string | undefined;
-  try {
-    const error = (JSON.parse(text) as { error?: { type?: string; message?: string } }).error;
-    errorType = error?.type;
-    apiMessage = error?.message;
-  } catch {
-    // not JSON: keep the status only
-  }
+  // Anthropic's error JSON, Vertex AI's (Google's) or Bedrock's: the type and message, when any.
+  const { errorType, message: apiMessage } = parseUpstreamError(
+    await readText(response.body),
+    response.headers,
+  );
   return {
     kind: 'http-status',
     status: response.status,

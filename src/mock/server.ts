@@ -36,6 +36,12 @@ import {
   readBody,
   sendError,
 } from './http.js';
+import {
+  type PlatformName,
+  type PlatformOptions,
+  type PlatformRequest,
+  platformRoutes,
+} from './platforms/index.js';
 import { encodeMessageEvents } from './render.js';
 import {
   assertUniqueNames,
@@ -48,6 +54,7 @@ import { DEFAULT_NEXT_TURN_TEXT, isSideRequest, sideAnswerText, textMessage } fr
 import {
   type FramedStream,
   frameStream,
+  jsonErrorStatus,
   type WireProgress,
   writeJson,
   writeStream,
@@ -70,6 +77,8 @@ export interface MockServerOptions {
   agent?: boolean;
   /** Called when the response to a `POST /v1/messages` is over (sent, dropped or aborted). */
   onResponse?: (record: MockRequestRecord) => void;
+  /** Vertex AI and Bedrock routes: Bedrock's SigV4 credentials to verify signatures with. */
+  platforms?: PlatformOptions;
 }
 
 /** One `POST /v1/messages` the mock received, for tests. The API key is never kept. */
@@ -106,6 +115,12 @@ export interface MockRequestRecord {
   sse?: WireProgress;
   /** Request headers, minus credentials. */
   headers: Record<string, string>;
+  /** The cloud platform route it came by (Vertex AI, Bedrock); absent for `/v1/messages`. */
+  platform?: PlatformName;
+  /** The model id in a platform route's path. */
+  platformModel?: string;
+  /** What authenticated a platform request: a bearer token's fingerprint, a SigV4 signature checked. Never the secret. */
+  credential?: string;
   /** The parsed JSON body (undefined when it was not JSON). */
   body: unknown;
 }
@@ -117,8 +132,11 @@ export interface MockServer {
   scenarios: readonly Scenario[];
   /** Every `POST /v1/messages`, in order of arrival. */
   readonly requests: MockRequestRecord[];
-  /** The encoded events of a scenario's uninterrupted stream (what a fault cuts into). */
-  renderedEvents(name: string): readonly Buffer[];
+  /**
+   * The encoded events of a scenario's uninterrupted stream (what a fault cuts into); with a
+   * platform, as it puts them on the wire (Bedrock: binary frames).
+   */
+  renderedEvents(name: string, platform?: PlatformName): readonly Buffer[];
   /** Forgets the request log and every run's attempt counter. */
   reset(): void;
   close(): Promise<void>;
@@ -130,6 +148,8 @@ interface Prepared {
   framed: FramedStream;
   eventLengths: number[];
   json: Buffer;
+  /** The stream as each platform frames it, encoded on first use. */
+  platformWire: Map<PlatformName, { framed: FramedStream; eventLengths: number[] }>;
 }
 
 function prepare(scenario: Scenario, message = scenario.message): Prepared {
@@ -139,7 +159,26 @@ function prepare(scenario: Scenario, message = scenario.message): Prepared {
     framed: frameStream(events, scenario.eventsPerWrite),
     eventLengths: events.map((e) => e.length),
     json: Buffer.from(JSON.stringify(message)),
+    platformWire: new Map(),
   };
+}
+
+/** The response's stream as `platform` puts it on the wire. */
+function wireFor(
+  prepared: Prepared,
+  platform: PlatformRequest['platform'] | undefined,
+): { framed: FramedStream; eventLengths: number[] } {
+  if (platform === undefined) return prepared;
+  let wire = prepared.platformWire.get(platform.name);
+  if (wire === undefined) {
+    const events = platform.encodeEvents(prepared.framed.events);
+    wire = {
+      framed: frameStream(events, prepared.scenario.eventsPerWrite),
+      eventLengths: events.map((e) => e.length),
+    };
+    prepared.platformWire.set(platform.name, wire);
+  }
+  return wire;
 }
 
 interface RunState {
@@ -160,6 +199,9 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
   let seq = 0;
 
   const modelIds = [...new Set(scenarios.map((s) => s.message.model))].sort();
+  const platformRoute = platformRoutes(options.platforms);
+  // Configured for Bedrock: load its wire now, so renderedEvents(name, 'bedrock') works at once.
+  if (options.platforms?.bedrock !== undefined) await platformRoute.platforms.bedrock.load?.();
 
   function selectScenario(req: IncomingMessage): Prepared | string {
     const named = headerValue(req, 'x-mock-scenario');
@@ -178,7 +220,10 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
+    via?: PlatformRequest,
   ): Promise<void> {
+    const platform = via?.platform;
+    await platform?.load?.();
     const raw = await readBody(req);
     const record: MockRequestRecord = {
       seq: ++seq,
@@ -192,6 +237,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       fault: undefined,
       headers: loggedHeaders(req),
       body: undefined,
+      ...(via !== undefined ? { platform: via.platform.name, platformModel: via.model } : {}),
     };
     requests.push(record);
     if (options.onResponse !== undefined) {
@@ -201,7 +247,8 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     const reject = (status: number, errorType: string, message: string) => {
       record.status = status;
       record.validation = { ok: false, errorType, message };
-      sendError(res, status, errorType, message, requestId);
+      if (platform === undefined) sendError(res, status, errorType, message, requestId);
+      else platform.sendError(res, { status, errorType, message, origin: 'model' }, requestId);
     };
     if (raw === 'too-large')
       return reject(
@@ -209,6 +256,17 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         'request_too_large',
         `Request exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`,
       );
+    if (platform !== undefined) {
+      // Every attempt must carry credentials made for it: a SigV4 signature over this very body.
+      const auth = await platform.checkAuth(req, raw);
+      if (!auth.ok) {
+        record.status = auth.status;
+        record.validation = { ok: false, errorType: auth.errorType, message: auth.message };
+        platform.sendError(res, { ...auth, origin: 'platform' }, requestId);
+        return;
+      }
+      record.credential = auth.credential;
+    }
     try {
       record.body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
@@ -217,6 +275,13 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         'invalid_request_error',
         `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
       );
+    }
+    let platformBetas: string[] = [];
+    if (via !== undefined) {
+      const adapted = via.platform.toMessagesBody(record.body, via);
+      if (!adapted.ok) return reject(400, 'invalid_request_error', adapted.message);
+      record.body = adapted.body;
+      platformBetas = adapted.betas;
     }
     const checked = validateMessagesRequest(record.body);
     const agent = options.agent === true || headerValue(req, 'x-mock-agent') !== undefined;
@@ -251,7 +316,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (skills !== undefined) record.containerSkills = skills;
 
     if (scenario.requireBetas) {
-      const sent = betaNames(req.headers['anthropic-beta']);
+      const sent = betaNames([...[req.headers['anthropic-beta'] ?? []].flat(), ...platformBetas]);
       const missing = scenario.betas.filter((b) => !sent.has(b));
       if (missing.length > 0) {
         return reject(
@@ -303,33 +368,68 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       run.faults ?? options.faults ?? scenario.faults,
       record.attempt,
     );
-    const fault =
-      declared === undefined ? undefined : resolveFault(declared, response.eventLengths);
+    const wire = wireFor(response, request.stream ? platform : undefined);
+    const fault = declared === undefined ? undefined : resolveFault(declared, wire.eventLengths);
     record.fault = fault;
 
     if (fault?.kind === 'http') {
       record.status = fault.status;
-      sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      if (platform === undefined)
+        sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      else
+        platform.sendError(
+          res,
+          {
+            status: fault.status,
+            errorType: fault.errorType,
+            message: fault.message,
+            origin: 'platform',
+          },
+          requestId,
+          fault.headers,
+        );
       return;
     }
     const headers = {
-      ...apiHeaders(requestId),
+      ...(platform === undefined
+        ? apiHeaders(requestId)
+        : platform.responseHeaders(requestId, request.stream)),
       'x-mock-attempt': String(record.attempt),
       'x-mock-request-kind': plan.kind,
     };
     if (!request.stream) {
+      if (platform !== undefined && fault?.kind === 'error' && fault.fires) {
+        // The JSON answer's error, in the platform's shape.
+        record.status = jsonErrorStatus(fault.errorType);
+        const { errorType, message } = fault;
+        platform.sendError(
+          res,
+          { status: record.status, errorType, message, origin: 'model' },
+          requestId,
+        );
+        return;
+      }
       record.status = await writeJson(res, response.json, headers, fault, shutdown.signal);
       return;
     }
     res.writeHead(200, {
       ...headers,
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': platform?.streamContentType ?? 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'transfer-encoding': 'chunked',
     });
     const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
     record.sse = progress;
-    await writeStream(res, { framed: response.framed, fault, signal: shutdown.signal }, progress);
+    await writeStream(
+      res,
+      {
+        framed: wire.framed,
+        fault,
+        signal: shutdown.signal,
+        ...(platform !== undefined ? { errorEvent: platform.encodeStreamError } : {}),
+      },
+      progress,
+    );
   }
 
   /** A side request of an agent: a short default answer, streamed or not, never faulted. */
@@ -374,6 +474,8 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     const requestId = newId('req_011');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = async () => {
+      const platform = platformRoute.match(req.method, path);
+      if (platform !== undefined) return handleMessages(req, res, requestId, platform);
       if (req.method === 'POST' && path === '/v1/messages')
         return handleMessages(req, res, requestId);
       if (req.method === 'HEAD') {
@@ -393,7 +495,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         res,
         404,
         'not_found_error',
-        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and HEAD (any path).`,
+        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, HEAD (any path), and the Vertex AI (.../models/MODEL:streamRawPredict) and Bedrock (/model/MODEL/invoke-with-response-stream) routes.`,
         requestId,
       );
     };
@@ -424,10 +526,11 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     port: address.port,
     scenarios,
     requests,
-    renderedEvents(name) {
+    renderedEvents(name, platform) {
       const p = prepared.get(name);
       if (p === undefined) throw new Error(`no scenario named "${name}" is loaded`);
-      return p.framed.events;
+      return wireFor(p, platform === undefined ? undefined : platformRoute.platforms[platform])
+        .framed.events;
     },
     reset() {
       requests.length = 0;

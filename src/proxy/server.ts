@@ -34,6 +34,7 @@ import { createProxyLogger } from './log.js';
 import { handleMessages } from './messages.js';
 import { ProxyMetrics } from './metrics.js';
 import { forward } from './passthrough.js';
+import { isBedrockPath, refuseBedrock, vertexRoute } from './platforms.js';
 import { answerStatus, isStatusPath, StatusBoard, type TraceReportRenderer } from './status.js';
 import { requestTarget, Upstream } from './upstream.js';
 
@@ -204,6 +205,10 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     const wait = turn();
     if (wait !== undefined) await wait;
     if (ex.signal.aborted) return;
+    // Vertex AI's predict routes run through the engine too; Bedrock's cannot (platforms.ts).
+    const vertex = vertexRoute(method, path);
+    if (vertex !== undefined) return handleMessages(ex, ctx, vertex);
+    if (isBedrockPath(path)) return refuseBedrock(ex);
     if (MESSAGES_PATHS.has(path)) {
       if (method === 'POST') return handleMessages(ex, ctx);
       // Browsers' CORS preflight is the API's to answer.
