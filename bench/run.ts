@@ -9,6 +9,7 @@ const benches: Array<() => Promise<unknown>> = [
   () => import('./proxy.bench.js'),
   () => import('./resume.bench.js'),
   () => import('./seam.bench.js'),
+  () => import('./stall.js'),
   // benches:end
 ];
 

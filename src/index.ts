@@ -16,6 +16,7 @@ export type {
   EngineResult,
   Send,
   SendRequest,
+  StallMode,
   TraceSink,
   UpstreamResponse,
 } from './engine/index.js';

@@ -37,7 +37,9 @@ interface Flags {
   traceDir?: string;
   traceContent?: boolean;
   upgradeNonstreaming?: boolean;
+  stall?: ProxyConfig['stall'];
   stallTimeoutMs?: number;
+  stallFloorMs?: number;
   maxAttempts?: number;
   maxBodyBytes?: number;
   maxConcurrentRequests?: number;
@@ -61,11 +63,17 @@ Settings, highest precedence first:
   3. environment: LIFELINE_PORT, LIFELINE_HOST, LIFELINE_UPSTREAM, LIFELINE_LOG_LEVEL
   4. defaults
 
-Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstreaming,
-stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
-maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests, listenBacklog,
-shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail,
-thinking, statusPage, statusPageRemote.
+Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstreaming, stall,
+stallTimeoutMs, stallFloorMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs,
+maxBodyBytes, maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests,
+listenBacklog, shutdownDeadlineMs, upstreamConnections, logLevel, instruction,
+instructionTail, thinking, statusPage, statusPageRemote.
+
+Stalls: with --stall adaptive (the default), a silence gets a budget from what the upstream is
+doing: at least --stall-floor-ms while text or tool input streams (4x the longest gap seen),
+3x the floor in a thinking block, --stall-timeout-ms while a server tool runs or before the
+first attempt's first content; pings at a steady interval cap every budget at 3x it. While
+lifeline resumes, the client gets ": lifeline resuming" SSE comments every keepAliveMs.
 
 Refused before the upstream is contacted, in the API's error shape:
   413 request_too_large   a body over maxBodyBytes (every path; Expect: 100-continue gets it
@@ -99,10 +107,21 @@ export function register(program: Command): void {
       '--upgrade-nonstreaming',
       'send non-streaming /v1/messages upstream as streams, so they are protected too',
     )
+    .addOption(
+      new Option(
+        '--stall <mode>',
+        'how an upstream silence is judged a stall: adaptive (from what the stream is doing and has shown, between --stall-floor-ms and --stall-timeout-ms) or fixed (--stall-timeout-ms for every silence); default adaptive',
+      ).choices(['adaptive', 'fixed']),
+    )
     .option(
       '--stall-timeout-ms <ms>',
-      'no byte for this long is a failure (default 90000)',
+      'the longest upstream silence tolerated: the adaptive ceiling (a server tool running, the first attempt before its first content), or the fixed timeout (default 90000)',
       integer('--stall-timeout-ms', 1),
+    )
+    .option(
+      '--stall-floor-ms <ms>',
+      'the shortest adaptive budget: a connection that dies while text streams is resumed this long after its last byte (default 10000; at most --stall-timeout-ms)',
+      integer('--stall-floor-ms', 1),
     )
     .option(
       '--max-attempts <n>',

@@ -292,7 +292,10 @@ export function register(program: Command): void {
       collect,
     )
     .option('--max-attempts <n>', "lifeline's attempt budget per run (default 6)")
-    .option('--stall-timeout <ms>', 'no byte for this long is a stall (default 90000)')
+    .option(
+      '--stall-timeout <ms>',
+      'the longest upstream silence before a stall (stallTimeoutMs, the adaptive ceiling; default 90000)',
+    )
     .option(
       '--cut <n|random>',
       'seam audit: lifeline cuts the first streamed attempt of each run itself, after SSE event n or at a random text delta, resumes, and audits each seam',

@@ -9,6 +9,7 @@ import type {
   RetryPolicy,
   SplicerOptions,
 } from '../resume/index.js';
+import type { StallMode } from './stall.js';
 
 /** One attempt's request, as the engine hands it to `send`. */
 export interface SendRequest {
@@ -35,8 +36,25 @@ export type Send = (request: SendRequest) => Promise<UpstreamResponse>;
 
 export interface EngineOptions extends SplicerOptions {
   policy?: Partial<RetryPolicy>;
-  /** No byte for this long is a stall (default 90 s). */
+  /**
+   * How silences are judged (default `adaptive`): `adaptive` gives each silence a budget from
+   * what the stream is doing (content, thinking, a server tool running, waiting for the first
+   * content) and the gaps, pings and time to first content seen so far, between
+   * `stallFloorMs` and `stallTimeoutMs`; `fixed` gives every silence `stallTimeoutMs`. See
+   * docs/resume.md#stalls.
+   */
+  stall?: StallMode;
+  /**
+   * The longest silence tolerated before the attempt is abandoned as stalled (default 90 s):
+   * the adaptive budgets' ceiling, and the only budget in `fixed` mode. Connect and response
+   * headers count against it.
+   */
   stallTimeoutMs?: number;
+  /**
+   * The shortest adaptive budget (default 10 s): a connection that dies while text streams is
+   * resumed this long after its last byte. Clamped to `stallTimeoutMs`.
+   */
+  stallFloorMs?: number;
   models?: ModelTable;
   /** The user message of a continuation turn. */
   instruction?: string;

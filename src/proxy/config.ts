@@ -36,7 +36,15 @@ export const proxyConfigSchema = z
     traceDir: z.string().min(1),
     traceContent: z.boolean(),
     upgradeNonstreaming: z.boolean(),
+    /**
+     * How upstream silences are judged: `adaptive` (budgets from what the stream does, between
+     * stallFloorMs and stallTimeoutMs) or `fixed` (every silence gets stallTimeoutMs).
+     */
+    stall: z.enum(['adaptive', 'fixed']),
+    /** The longest silence tolerated (adaptive: the ceiling; fixed: the timeout). */
     stallTimeoutMs: positiveInt,
+    /** The shortest adaptive budget: a dead connection mid-text is resumed after this long. */
+    stallFloorMs: positiveInt,
     maxAttempts: z.number().int().min(1).max(100),
     /** Backoff base and cap, and the overall deadline of one request's attempts. */
     baseDelayMs: nonNegativeInt,
@@ -97,7 +105,9 @@ type DefaultedKey =
   | 'upstream'
   | 'traceContent'
   | 'upgradeNonstreaming'
+  | 'stall'
   | 'stallTimeoutMs'
+  | 'stallFloorMs'
   | 'maxAttempts'
   | 'keepAliveMs'
   | 'maxBodyBytes'
@@ -117,7 +127,10 @@ export const DEFAULT_CONFIG: Readonly<Required<Pick<ProxyConfig, DefaultedKey>>>
   upstream: 'https://api.anthropic.com',
   traceContent: false,
   upgradeNonstreaming: false,
+  stall: 'adaptive',
   stallTimeoutMs: 90_000,
+  // Clamped to stallTimeoutMs when that is set lower.
+  stallFloorMs: 10_000,
   maxAttempts: 6,
   keepAliveMs: 5_000,
   maxBodyBytes: 32 * 1024 * 1024,

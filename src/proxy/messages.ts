@@ -150,7 +150,9 @@ function engineOptions(
 ): EngineOptions {
   const s = ctx.settings;
   return {
+    stall: s.stall,
     stallTimeoutMs: s.stallTimeoutMs,
+    stallFloorMs: s.stallFloorMs,
     keepAliveMs: s.keepAliveMs,
     policy: {
       maxAttempts: s.maxAttempts,

@@ -32,6 +32,7 @@ const ROOT = [
   'Send',
   'SendRequest',
   'SplicerOptions',
+  'StallMode',
   'Strategy',
   'StreamInterruptedError',
   'TraceSink',

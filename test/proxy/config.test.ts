@@ -73,6 +73,27 @@ describe('config file', () => {
     expect(() => loadProxyConfigFile(badBacklog)).toThrow(/field "listenBacklog"/);
   });
 
+  it('reads the stall settings and refuses an unknown stall mode', () => {
+    const good = file(
+      'stall.json',
+      '{"stall": "fixed", "stallTimeoutMs": 60000, "stallFloorMs": 5000}',
+    );
+    expect(loadProxyConfigFile(good)).toEqual({
+      stall: 'fixed',
+      stallTimeoutMs: 60_000,
+      stallFloorMs: 5_000,
+    });
+    const badMode = file('stall-mode.json', '{"stall": "smart"}');
+    expect(() => loadProxyConfigFile(badMode)).toThrow(/field "stall".*\(got "smart"\)/);
+    const badFloor = file('stall-floor.json', '{"stallFloorMs": 0}');
+    expect(() => loadProxyConfigFile(badFloor)).toThrow(/field "stallFloorMs"/);
+    expect(resolveProxyConfig({ stallFloorMs: 2_000 }, {})).toMatchObject({
+      stall: 'adaptive',
+      stallTimeoutMs: 90_000,
+      stallFloorMs: 2_000,
+    });
+  });
+
   it('says when the file is missing or not JSON', () => {
     expect(() => loadProxyConfigFile(join(dir, 'nope.json'))).toThrow(
       /cannot read it \(no such file\)/,
@@ -157,10 +178,23 @@ describe('lifeline proxy (CLI)', () => {
     const { code, stdout } = await cli(['proxy', '--help']).done;
     expect(code).toBe(0);
     expect(stdout).toMatch(/1\. command-line flags\s+2\. the JSON config file.*\s+3\. environment/);
-    for (const flag of ['--max-body-bytes', '--max-concurrent-requests', '--listen-backlog'])
+    for (const flag of [
+      '--max-body-bytes',
+      '--max-concurrent-requests',
+      '--listen-backlog',
+      '--stall <mode>',
+      '--stall-floor-ms',
+    ])
       expect(stdout).toContain(flag);
     expect(stdout).toMatch(/529 overloaded_error/);
     expect(stdout).toMatch(/GET \/readyz/);
+    expect(stdout).toMatch(/choices: "adaptive", "fixed"/);
+  });
+
+  it('refuses a stall mode it does not know', async () => {
+    const { code, stderr } = await cli(['proxy', '--stall', 'smart']).done;
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/option '--stall <mode>' argument 'smart' is invalid/);
   });
 
   it('serves until SIGTERM, then shuts down and exits 0', async () => {
