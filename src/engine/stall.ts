@@ -30,6 +30,11 @@
  */
 import { LifelineError } from '../errors.js';
 
+/**
+ * How the engine decides an upstream has stalled: `adaptive` (the default) gives each silence a
+ * budget from what the stream is doing, between `stallFloorMs` and `stallTimeoutMs`; `fixed`
+ * uses `stallTimeoutMs` for every silence.
+ */
 export type StallMode = 'adaptive' | 'fixed';
 
 /** What the upstream is doing during a silence, as far as its events tell. */
