@@ -38,6 +38,11 @@ interface Flags {
   shutdownDeadlineMs?: number;
   logLevel?: ProxyConfig['logLevel'];
   instructionTail?: number;
+  resumable?: boolean;
+  store?: string;
+  resumableTtlMs?: number;
+  resumableMaxBytes?: number;
+  resumableMaxStreamBytes?: number;
 }
 
 const HELP_AFTER = `
@@ -56,7 +61,12 @@ Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstream
 stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
 maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests, listenBacklog,
 shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail,
-thinking.
+thinking, resumable, store, resumableTtlMs, resumableMaxBytes, resumableMaxStreamBytes.
+
+Shared gateway (--resumable): every event carries an SSE id "<stream id>:<seq>" and the
+response an x-lifeline-stream-id header; a client that lost its connection sends
+GET /v1/lifeline/streams/<stream id> with Last-Event-ID and the same API key, and gets exactly
+the rest. See docs/gateway.md.
 
 Refused before the upstream is contacted, in the API's error shape:
   413 request_too_large   a body over maxBodyBytes (every path; Expect: 100-continue gets it
@@ -120,6 +130,29 @@ export function register(program: Command): void {
       '--instruction-tail <chars>',
       'characters of the partial text quoted in a continuation turn, so the model knows where it stopped (0: none; default 100)',
       integer('--instruction-tail'),
+    )
+    .option(
+      '--resumable',
+      'log every stream so a client that lost its connection gets the rest (GET /v1/lifeline/streams/<id> with Last-Event-ID)',
+    )
+    .option(
+      '--store <where>',
+      'where --resumable keeps the logs: "memory" (default) or a redis:// URL (shared by every instance)',
+    )
+    .option(
+      '--resumable-ttl-ms <ms>',
+      'how long an ended stream can still be resumed (default 300000)',
+      integer('--resumable-ttl-ms', 1),
+    )
+    .option(
+      '--resumable-max-bytes <n>',
+      'memory store: all logs together; ended logs are evicted first (default 268435456)',
+      integer('--resumable-max-bytes', 1),
+    )
+    .option(
+      '--resumable-max-stream-bytes <n>',
+      'one stream log; past it the stream goes on but cannot be resumed (default 16777216)',
+      integer('--resumable-max-stream-bytes', 1),
     )
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)

@@ -41,6 +41,7 @@ import {
   upstreamRequestHeaders,
 } from './http.js';
 import { forward, unreachableMessage } from './passthrough.js';
+import { requestForLog, sendResumable, startProducer } from './resumable/producer.js';
 import { toWebHeaders } from './upstream.js';
 
 const STATUS_FOR_ERROR_TYPE: Record<string, number> = {
@@ -127,10 +128,10 @@ function openTrace(
 }
 
 function engineOptions(
-  ex: Exchange,
   ctx: ProxyContext,
   trace: JsonlTraceWriter | undefined,
   onReport: (report: RecoveryReport) => void,
+  signal: AbortSignal,
 ): EngineOptions {
   const s = ctx.settings;
   return {
@@ -147,7 +148,7 @@ function engineOptions(
     ...(s.instructionTail !== undefined ? { instructionTail: s.instructionTail } : {}),
     // Seam excerpts are message content: kept (in the trace's report) only with trace content on.
     seamExcerpts: s.traceContent,
-    signal: ex.signal,
+    signal,
     trace,
     onReport,
   };
@@ -251,11 +252,19 @@ async function streamThroughEngine(
   if (upgraded) ex.log.upgraded = true;
   ctx.metrics.streams.inc();
 
+  // Resumable: the engine runs on when the client leaves (after it has the stream id).
+  const producer =
+    ctx.gateway !== undefined && !upgraded ? startProducer(ex, ctx.gateway) : undefined;
   let result: EngineResult;
   try {
-    result = await runStream(body, send, engineOptions(ex, ctx, trace, onReport));
+    result = await runStream(
+      body,
+      send,
+      engineOptions(ctx, trace, onReport, producer?.signal ?? ex.signal),
+    );
   } catch (err) {
     trace?.close();
+    producer?.release();
     if (ex.signal.aborted) return;
     ex.log.error = err instanceof Error ? err.message : String(err);
     const message =
@@ -267,11 +276,30 @@ async function streamThroughEngine(
   }
   if (result.kind === 'passthrough') {
     trace?.close();
+    producer?.release();
     return sendPassthrough(ex, ctx, result.response, body.stream === true && !upgraded);
   }
   const requestId = result.headers.get('request-id');
   if (requestId !== null) ex.log.upstreamRequestId = requestId;
   if (upgraded) return sendAssembled(ex, result);
+  if (producer !== undefined && ctx.gateway !== undefined) {
+    ctx.metrics.activeStreams.inc();
+    try {
+      await sendResumable({
+        ex,
+        gateway: ctx.gateway,
+        producer,
+        result,
+        requestHeaders: ex.req.headers,
+        request: requestForLog(headers, raw?.toString('utf8') ?? JSON.stringify(body)),
+        failureMessage,
+      });
+    } finally {
+      ctx.metrics.activeStreams.dec();
+      trace?.close();
+    }
+    return;
+  }
 
   const iterator = result.body[Symbol.asyncIterator]();
   ctx.metrics.activeStreams.inc();

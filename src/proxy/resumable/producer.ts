@@ -1,0 +1,157 @@
+/**
+ * A resumable response, from the engine's first bytes to the end of its log. Unlike a plain
+ * proxied stream, it does not end when its client leaves: once the client has the stream id
+ * (the response headers), the engine runs on into the log, so a reconnect gets the rest. It
+ * ends when the message does, or at the shutdown deadline.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { EngineResult } from '../../engine/index.js';
+import { type Exchange, ShutdownError } from '../exchange.js';
+import { downstreamResponseHeaders, sendApiError, sseErrorEvent } from '../http.js';
+import type { Gateway } from './gateway.js';
+import { StreamRecorder } from './recorder.js';
+import { StreamLogError, type StreamRecord } from './store.js';
+import { credentialHash, newStreamId } from './stream-id.js';
+
+/** Headers that carry a credential: never stored (a takeover sends the reconnecting client's). */
+const SECRET_HEADERS = new Set(['x-api-key', 'authorization', 'cookie', 'proxy-authorization']);
+
+export interface Producer {
+  /** The engine's signal: aborted when the client leaves before the headers, or at shutdown. */
+  signal: AbortSignal;
+  /** Stops tracking the stream (call once, when it is over). */
+  release(): void;
+}
+
+/** Starts tracking one resumable stream for the exchange. */
+export function startProducer(ex: Exchange, gateway: Gateway): Producer {
+  const controller = new AbortController();
+  const untrack = gateway.track(controller);
+  const onClientGone = () => {
+    // Before the headers the client has no stream id, so nobody can ever read the rest: stop.
+    // A shutdown ends the stream too; any other departure after the headers only detaches.
+    const reason = ex.signal.reason;
+    if (!ex.res.headersSent || reason instanceof ShutdownError) controller.abort(reason);
+  };
+  ex.signal.addEventListener('abort', onClientGone, { once: true });
+  return {
+    signal: controller.signal,
+    release: () => {
+      ex.signal.removeEventListener('abort', onClientGone);
+      untrack();
+    },
+  };
+}
+
+/** The request as logged for a takeover: its body and its headers minus credentials. */
+export function requestForLog(
+  headers: Record<string, string | string[]>,
+  body: string,
+): NonNullable<StreamRecord['request']> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (SECRET_HEADERS.has(name)) continue;
+    kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { body, headers: kept };
+}
+
+function flatHeaders(headers: Record<string, string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    // set-cookie is per response, not part of the stream: not replayed to a reconnect.
+    if (name === 'set-cookie') continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+export interface ResumableSend {
+  ex: Exchange;
+  gateway: Gateway;
+  producer: Producer;
+  result: Extract<EngineResult, { kind: 'stream' }>;
+  requestHeaders: IncomingHttpHeaders;
+  request: NonNullable<StreamRecord['request']>;
+  /** The explanation a client sees when the stream fails (messages.ts's). */
+  failureMessage: (err: unknown) => string;
+}
+
+export async function sendResumable(args: ResumableSend): Promise<void> {
+  const { ex, gateway, producer, result, failureMessage } = args;
+  const { res } = ex;
+  const iterator = result.body[Symbol.asyncIterator]();
+  let recorder: StreamRecorder | undefined;
+  try {
+    // Wait for the first bytes before sending headers: a failure before them is a clean 502.
+    let step = await iterator.next();
+    const streamId = newStreamId();
+    const headers = downstreamResponseHeaders(result.headers, { rewrittenBody: true });
+    let resumable = true;
+    try {
+      await gateway.store.create({
+        id: streamId,
+        credential: credentialHash(args.requestHeaders),
+        createdAt: Date.now(),
+        status: result.status,
+        headers: flatHeaders(headers),
+        request: args.request,
+      });
+    } catch (err) {
+      // The stream goes on, unresumable: better than failing a request the upstream accepted.
+      resumable = false;
+      gateway.metrics.logErrors.inc({ reason: 'store-unavailable' });
+      ex.log.resumableError = err instanceof Error ? err.message : String(err);
+    }
+    if (producer.signal.aborted) return;
+    recorder = new StreamRecorder(gateway.store, streamId, res, 0, resumable);
+    res.writeHead(result.status, {
+      ...headers,
+      'cache-control': 'no-cache',
+      'x-lifeline': 'protected',
+      'x-lifeline-request-id': ex.id,
+      ...(resumable ? { 'x-lifeline-stream-id': streamId } : {}),
+    });
+    res.flushHeaders();
+    if (resumable) {
+      ex.log.stream = streamId;
+      gateway.metrics.streams.inc();
+    }
+    let detached = false;
+    while (!step.done) {
+      if (!detached && ex.signal.aborted) {
+        detached = true;
+        recorder.detach();
+        gateway.metrics.detached.inc();
+        if (!resumable) return; // nobody can read the rest
+      }
+      await recorder.push(step.value);
+      step = await iterator.next();
+    }
+    await recorder.end({ kind: 'complete' });
+  } catch (err) {
+    const reason = producer.signal.aborted ? producer.signal.reason : err;
+    if (recorder === undefined) {
+      if (producer.signal.aborted && !(reason instanceof ShutdownError)) return;
+      ex.log.error = reason instanceof Error ? reason.message : String(reason);
+      sendApiError(res, 502, 'api_error', failureMessage(reason), {
+        'x-lifeline-request-id': ex.id,
+      });
+      return;
+    }
+    ex.log.error = reason instanceof Error ? reason.message : String(reason);
+    const message = failureMessage(reason);
+    await recorder.end({ kind: 'failed', message }, sseErrorEvent('api_error', message));
+  } finally {
+    if (recorder !== undefined) {
+      ex.bytesDown += recorder.bytesDown;
+      const logError = recorder.logError;
+      if (logError instanceof StreamLogError) {
+        gateway.metrics.logErrors.inc({ reason: logError.reason });
+        ex.log.resumableError = logError.message;
+      }
+    }
+    await iterator.return?.(undefined).catch(() => {});
+    producer.release();
+  }
+}
