@@ -43,6 +43,7 @@ interface Flags {
   resumableTtlMs?: number;
   resumableMaxBytes?: number;
   resumableMaxStreamBytes?: number;
+  leaseMs?: number;
 }
 
 const HELP_AFTER = `
@@ -61,7 +62,8 @@ Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstream
 stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
 maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests, listenBacklog,
 shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail,
-thinking, resumable, store, resumableTtlMs, resumableMaxBytes, resumableMaxStreamBytes.
+thinking, resumable, store, resumableTtlMs, resumableMaxBytes, resumableMaxStreamBytes,
+leaseMs.
 
 Shared gateway (--resumable): every event carries an SSE id "<stream id>:<seq>" and the
 response an x-lifeline-stream-id header; a client that lost its connection sends
@@ -153,6 +155,11 @@ export function register(program: Command): void {
       '--resumable-max-stream-bytes <n>',
       'one stream log; past it the stream goes on but cannot be resumed (default 16777216)',
       integer('--resumable-max-stream-bytes', 1),
+    )
+    .option(
+      '--lease-ms <ms>',
+      'Redis store: a running stream is taken over by another instance this long after its own died (default 5000)',
+      integer('--lease-ms', 300),
     )
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)

@@ -96,6 +96,11 @@ export const proxyConfigSchema = z
     resumableMaxBytes: positiveInt,
     /** One stream's log limit, bytes (past it, the stream goes on but cannot be resumed). */
     resumableMaxStreamBytes: positiveInt,
+    /**
+     * Redis store: how long a running stream's lease lasts unless its instance renews it (every
+     * third of it). When an instance dies, its streams are taken over this long after.
+     */
+    leaseMs: z.number().int().min(300),
   })
   .partial()
   .strict();

@@ -3,11 +3,14 @@
  * producing (they outlive their client's connection, so draining waits for them), and the
  * metrics of the resumable downstream.
  */
+
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRIC_PREFIX } from '../metrics.js';
 import { MemoryStreamStore } from './memory-store.js';
-import type { LogItem, StreamStore } from './store.js';
+import { RedisStreamStore, redactRedisUrl } from './redis-store.js';
+import type { LeasedStreamStore, LogItem, StreamStore } from './store.js';
 
 /** The gateway's limits and where its log lives (ResolvedProxyConfig's resumable fields). */
 export interface GatewaySettings {
@@ -19,6 +22,8 @@ export interface GatewaySettings {
   maxBytes: number;
   /** One stream's log, bytes. */
   maxStreamBytes: number;
+  /** Redis store: how long a producer's lease lasts without renewal, ms (takeover delay). */
+  leaseMs: number;
 }
 
 export const DEFAULT_GATEWAY_SETTINGS: Readonly<GatewaySettings> = {
@@ -26,6 +31,7 @@ export const DEFAULT_GATEWAY_SETTINGS: Readonly<GatewaySettings> = {
   ttlMs: 300_000,
   maxBytes: 256 * 1024 * 1024,
   maxStreamBytes: 16 * 1024 * 1024,
+  leaseMs: 5_000,
 };
 
 export class GatewayMetrics {
@@ -76,12 +82,58 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** Streams being produced here: draining waits for them; the deadline aborts them. */
   readonly producers = new Set<AbortController>();
+  readonly logger: Logger;
+  /** This process's id in lease owners (`<instance>.<stream>`), for logs. */
+  readonly instance = randomBytes(6).toString('base64url');
   #idleWaiters: Array<() => void> = [];
 
-  constructor(store: StreamStore, settings: GatewaySettings, registry: Registry) {
+  constructor(store: StreamStore, settings: GatewaySettings, registry: Registry, logger: Logger) {
     this.store = store;
     this.ttlMs = settings.ttlMs;
+    this.logger = logger;
     this.metrics = new GatewayMetrics(registry, () => this.producers.size);
+  }
+
+  /** The store, when it has leases (Redis). */
+  get leased(): LeasedStreamStore | undefined {
+    return this.store.kind === 'redis' ? (this.store as LeasedStreamStore) : undefined;
+  }
+
+  /** A fresh lease owner id for one producer. */
+  newOwner(): string {
+    return `${this.instance}.${randomBytes(9).toString('base64url')}`;
+  }
+
+  /**
+   * Renews the producer's lease every third of its length while the stream runs; `onLost`
+   * when another instance has taken the stream over (this one was presumed dead). Returns
+   * the function that stops renewing.
+   */
+  keepLease(id: string, owner: string, onLost: () => void): () => void {
+    const store = this.leased;
+    if (store === undefined) return () => {};
+    let stopped = false;
+    const timer = setInterval(
+      () => {
+        store.renew(id, owner).then(
+          (held) => {
+            if (!held && !stopped) {
+              stopped = true;
+              clearInterval(timer);
+              onLost();
+            }
+          },
+          // Redis unreachable: keep producing; the appends say whether the log still works.
+          () => {},
+        );
+      },
+      Math.max(50, Math.floor(store.settings.leaseMs / 3)),
+    );
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
   }
 
   /** A producer's controller, removed (and waiters woken) when the stream ends. */
@@ -120,6 +172,7 @@ export function gatewaySettings(config: {
   resumableTtlMs?: number | undefined;
   resumableMaxBytes?: number | undefined;
   resumableMaxStreamBytes?: number | undefined;
+  leaseMs?: number | undefined;
 }): GatewaySettings {
   const d = DEFAULT_GATEWAY_SETTINGS;
   return {
@@ -127,21 +180,32 @@ export function gatewaySettings(config: {
     ttlMs: config.resumableTtlMs ?? d.ttlMs,
     maxBytes: config.resumableMaxBytes ?? d.maxBytes,
     maxStreamBytes: config.resumableMaxStreamBytes ?? d.maxStreamBytes,
+    leaseMs: config.leaseMs ?? d.leaseMs,
   };
 }
 
 export async function createGateway(
   settings: GatewaySettings,
   registry: Registry,
-  _logger: Logger,
+  logger: Logger,
 ): Promise<Gateway> {
   if (settings.store !== 'memory') {
-    throw new Error(`lifeline: unsupported stream store "${settings.store}"`);
+    const store = await RedisStreamStore.connect({
+      url: settings.store,
+      ttlMs: settings.ttlMs,
+      maxStreamBytes: settings.maxStreamBytes,
+      leaseMs: settings.leaseMs,
+    });
+    logger.info(
+      { store: redactRedisUrl(settings.store), ttlMs: settings.ttlMs, leaseMs: settings.leaseMs },
+      'lifeline: resumable streams logged in Redis',
+    );
+    return new Gateway(store, settings, registry, logger);
   }
   const store = new MemoryStreamStore({
     maxBytes: settings.maxBytes,
     maxStreamBytes: settings.maxStreamBytes,
     ttlMs: settings.ttlMs,
   });
-  return new Gateway(store, settings, registry);
+  return new Gateway(store, settings, registry, logger);
 }

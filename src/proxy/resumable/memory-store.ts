@@ -61,7 +61,7 @@ export class MemoryStreamStore implements StreamStore {
     return this.#logs.size;
   }
 
-  async create(record: StreamRecord): Promise<void> {
+  async create(record: StreamRecord, _owner: string): Promise<void> {
     this.#logs.set(record.id, {
       record,
       events: [],
@@ -73,7 +73,7 @@ export class MemoryStreamStore implements StreamStore {
     });
   }
 
-  async append(id: string, events: readonly LoggedEvent[]): Promise<void> {
+  async append(id: string, events: readonly LoggedEvent[], _owner: string): Promise<void> {
     const log = this.#logs.get(id);
     if (log === undefined)
       throw new StreamLogError(
@@ -109,7 +109,7 @@ export class MemoryStreamStore implements StreamStore {
     this.#wake(log);
   }
 
-  async finish(id: string, end: StreamEnd): Promise<void> {
+  async finish(id: string, end: StreamEnd, _owner: string): Promise<void> {
     const log = this.#logs.get(id);
     if (log === undefined || log.end !== undefined) return;
     this.#end(id, log, end);

@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EngineResult } from '../../engine/index.js';
+import { LifelineError } from '../../errors.js';
 import { type Exchange, ShutdownError } from '../exchange.js';
 import { downstreamResponseHeaders, sendApiError, sseErrorEvent } from '../http.js';
 import type { Gateway } from './gateway.js';
@@ -16,9 +17,22 @@ import { credentialHash, newStreamId } from './stream-id.js';
 /** Headers that carry a credential: never stored (a takeover sends the reconnecting client's). */
 const SECRET_HEADERS = new Set(['x-api-key', 'authorization', 'cookie', 'proxy-authorization']);
 
+/** Why a producer stops: its lease expired and another instance took the stream over. */
+export class LeaseLostError extends LifelineError {
+  readonly type = 'lease-lost' as const;
+  constructor(streamId: string) {
+    super(
+      `stream ${streamId} was taken over by another instance (this one held its lease too long without renewing it)`,
+    );
+    this.name = 'LeaseLostError';
+  }
+}
+
 export interface Producer {
   /** The engine's signal: aborted when the client leaves before the headers, or at shutdown. */
   signal: AbortSignal;
+  /** Stops the stream (lease lost). */
+  abort(reason: unknown): void;
   /** Stops tracking the stream (call once, when it is over). */
   release(): void;
 }
@@ -36,6 +50,7 @@ export function startProducer(ex: Exchange, gateway: Gateway): Producer {
   ex.signal.addEventListener('abort', onClientGone, { once: true });
   return {
     signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     release: () => {
       ex.signal.removeEventListener('abort', onClientGone);
       untrack();
@@ -82,21 +97,26 @@ export async function sendResumable(args: ResumableSend): Promise<void> {
   const { res } = ex;
   const iterator = result.body[Symbol.asyncIterator]();
   let recorder: StreamRecorder | undefined;
+  let stopLease = () => {};
   try {
     // Wait for the first bytes before sending headers: a failure before them is a clean 502.
     let step = await iterator.next();
     const streamId = newStreamId();
     const headers = downstreamResponseHeaders(result.headers, { rewrittenBody: true });
     let resumable = true;
+    const owner = gateway.newOwner();
     try {
-      await gateway.store.create({
-        id: streamId,
-        credential: credentialHash(args.requestHeaders),
-        createdAt: Date.now(),
-        status: result.status,
-        headers: flatHeaders(headers),
-        request: args.request,
-      });
+      await gateway.store.create(
+        {
+          id: streamId,
+          credential: credentialHash(args.requestHeaders),
+          createdAt: Date.now(),
+          status: result.status,
+          headers: flatHeaders(headers),
+          request: args.request,
+        },
+        owner,
+      );
     } catch (err) {
       // The stream goes on, unresumable: better than failing a request the upstream accepted.
       resumable = false;
@@ -104,7 +124,12 @@ export async function sendResumable(args: ResumableSend): Promise<void> {
       ex.log.resumableError = err instanceof Error ? err.message : String(err);
     }
     if (producer.signal.aborted) return;
-    recorder = new StreamRecorder(gateway.store, streamId, res, 0, resumable);
+    recorder = new StreamRecorder(gateway.store, streamId, res, owner, 0, resumable);
+    if (resumable) {
+      stopLease = gateway.keepLease(streamId, owner, () =>
+        producer.abort(new LeaseLostError(streamId)),
+      );
+    }
     res.writeHead(result.status, {
       ...headers,
       'cache-control': 'no-cache',
@@ -140,9 +165,16 @@ export async function sendResumable(args: ResumableSend): Promise<void> {
       return;
     }
     ex.log.error = reason instanceof Error ? reason.message : String(reason);
+    if (reason instanceof LeaseLostError) {
+      // Another instance continues the stream: this one must not write another byte. The
+      // client still attached loses its connection and reconnects to the rest.
+      res.destroy();
+      return;
+    }
     const message = failureMessage(reason);
     await recorder.end({ kind: 'failed', message }, sseErrorEvent('api_error', message));
   } finally {
+    stopLease();
     if (recorder !== undefined) {
       ex.bytesDown += recorder.bytesDown;
       const logError = recorder.logError;

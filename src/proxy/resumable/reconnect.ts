@@ -86,6 +86,7 @@ export async function serveReconnect(ex: Exchange, gateway: Gateway): Promise<vo
       if (ex.signal.aborted) return;
       continue;
     }
+    if (item.kind === 'idle') continue;
     // `failed`: its error event is the last logged one, already sent.
     if (item.end.kind === 'truncated') {
       const tail = sseErrorEvent('api_error', item.end.message);

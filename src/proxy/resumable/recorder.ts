@@ -42,6 +42,7 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 export class StreamRecorder {
   readonly streamId: string;
   readonly #store: StreamStore;
+  readonly #owner: string;
   readonly #framer = new SseFramer({ maxEventSize: 64 * 1024 * 1024 });
   #res: ServerResponse | undefined;
   #seq: number;
@@ -50,15 +51,20 @@ export class StreamRecorder {
   /** Bytes written to the client. */
   bytesDown = 0;
 
-  /** `lastSeq`: the log already holds events 1..lastSeq (a takeover continues after them). */
-  /** `logging: false`: the log could not be created; the client gets the stream without ids. */
+  /**
+   * `owner`: the producer's lease id. `lastSeq`: the log already holds events 1..lastSeq (a
+   * takeover continues after them). `logging: false`: the log could not be created; the
+   * client gets the stream without ids.
+   */
   constructor(
     store: StreamStore,
     streamId: string,
     res: ServerResponse | undefined,
+    owner: string,
     lastSeq = 0,
     logging = true,
   ) {
+    this.#owner = owner;
     this.#store = store;
     this.streamId = streamId;
     this.#res = res;
@@ -120,7 +126,7 @@ export class StreamRecorder {
     if (tail !== undefined) await this.#log([{ seq: this.#seq + 1, bytes: encoder.encode(tail) }]);
     if (this.#logError === undefined) {
       try {
-        await this.#store.finish(this.streamId, end);
+        await this.#store.finish(this.streamId, end, this.#owner);
       } catch (err) {
         this.#logError =
           err instanceof StreamLogError
@@ -135,7 +141,7 @@ export class StreamRecorder {
   async #log(events: LoggedEvent[]): Promise<void> {
     if (this.#logError === undefined) {
       try {
-        await this.#store.append(this.streamId, events);
+        await this.#store.append(this.streamId, events, this.#owner);
         this.#seq += events.length;
         const parts = events.map((e) => withId(this.streamId, e));
         await this.#write(join(parts));

@@ -50,21 +50,28 @@ export interface StreamStatus {
 }
 
 /** What a reader gets: events in order, then how the stream ended. */
-export type LogItem = { kind: 'event'; event: LoggedEvent } | { kind: 'end'; end: StreamEnd };
+export type LogItem =
+  | { kind: 'event'; event: LoggedEvent }
+  | { kind: 'end'; end: StreamEnd }
+  /** Nothing new for a while (Redis readers): time to check that someone still produces it. */
+  | { kind: 'idle' };
 
 export interface StreamStore {
   /** `memory` or `redis`: for logs and the README's limits. */
   readonly kind: 'memory' | 'redis';
-  /** Starts a stream's log. */
-  create(record: StreamRecord): Promise<void>;
+  /**
+   * Starts a stream's log. `owner`: the producer's id, which holds the stream's lease in a
+   * store that has leases (Redis); every write below is refused to anyone else.
+   */
+  create(record: StreamRecord, owner: string): Promise<void>;
   /**
    * Appends events (their `seq` continue the log without a gap). Rejects with
    * `StreamLogError` when the log cannot take them (a limit, the store unreachable): the
    * events must then not be sent to the client either.
    */
-  append(id: string, events: readonly LoggedEvent[]): Promise<void>;
+  append(id: string, events: readonly LoggedEvent[], owner: string): Promise<void>;
   /** Marks the log ended; it expires `ttlMs` later. */
-  finish(id: string, end: StreamEnd): Promise<void>;
+  finish(id: string, end: StreamEnd, owner: string): Promise<void>;
   /** The stream's record, or undefined when unknown or expired. */
   get(id: string): Promise<StreamRecord | undefined>;
   /**
@@ -75,6 +82,23 @@ export interface StreamStore {
   /** The last logged seq and how the log ended, if it has. */
   status(id: string): Promise<StreamStatus | undefined>;
   close(): Promise<void>;
+}
+
+/**
+ * A store shared by instances (Redis): each running stream has a lease its producer renews;
+ * when the producer dies, the lease expires and another instance may take the stream over.
+ */
+export interface LeasedStreamStore extends StreamStore {
+  readonly kind: 'redis';
+  /** Renews the lease; false when it is lost (another instance took the stream over). */
+  renew(id: string, owner: string): Promise<boolean>;
+  /** Takes the free lease of a running stream; false when another holds it, or it ended. */
+  acquire(id: string, owner: string): Promise<boolean>;
+  /** Whether some instance holds the stream's lease now. */
+  leased(id: string): Promise<boolean>;
+  /** Every logged event, in order (what a takeover replays). */
+  events(id: string): Promise<LoggedEvent[]>;
+  readonly settings: { leaseMs: number };
 }
 
 export type StreamLogErrorType = 'stream-too-large' | 'store-full' | 'store-unavailable' | 'lost';
