@@ -127,7 +127,7 @@ function openTrace(
   }
 }
 
-function engineOptions(
+export function engineOptions(
   ctx: ProxyContext,
   trace: JsonlTraceWriter | undefined,
   onReport: (report: RecoveryReport) => void,
@@ -193,7 +193,7 @@ function turnBatchedWriter(res: ServerResponse): (chunk: Uint8Array) => boolean 
 }
 
 /** The explanation clients see when recovery failed (or the proxy gave up on the stream). */
-function failureMessage(err: unknown): string {
+export function failureMessage(err: unknown): string {
   if (err instanceof StreamInterruptedError) return `lifeline: ${err.explanation}`;
   if (err instanceof ShutdownError) return `lifeline: ${err.message}; retry the request.`;
   return `lifeline: the stream failed inside the proxy (${err instanceof Error ? err.message : String(err)}); retry the request.`;
@@ -291,7 +291,7 @@ async function streamThroughEngine(
         producer,
         result,
         requestHeaders: ex.req.headers,
-        request: requestForLog(headers, raw?.toString('utf8') ?? JSON.stringify(body)),
+        request: requestForLog(path, headers, raw?.toString('utf8') ?? JSON.stringify(body)),
         failureMessage,
       });
     } finally {

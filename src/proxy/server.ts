@@ -190,7 +190,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     if (wait !== undefined) await wait;
     if (ex.signal.aborted) return;
     if (gateway !== undefined && path.startsWith(STREAMS_PREFIX)) {
-      return serveReconnect(ex, gateway);
+      return serveReconnect(ex, ctx, gateway);
     }
     if (MESSAGES_PATHS.has(path)) {
       if (method === 'POST') return handleMessages(ex, ctx);

@@ -10,7 +10,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRIC_PREFIX } from '../metrics.js';
 import { MemoryStreamStore } from './memory-store.js';
 import { RedisStreamStore, redactRedisUrl } from './redis-store.js';
-import type { LeasedStreamStore, LogItem, StreamStore } from './store.js';
+import type { LeasedStreamStore, StreamStore } from './store.js';
 
 /** The gateway's limits and where its log lives (ResolvedProxyConfig's resumable fields). */
 export interface GatewaySettings {
@@ -40,6 +40,8 @@ export class GatewayMetrics {
   readonly detached: Counter;
   readonly logErrors: Counter<'reason'>;
   readonly producing: Gauge;
+  readonly takeovers: Counter<'outcome'>;
+  readonly handoffs: Counter;
 
   constructor(registry: Registry, producing: () => number) {
     const registers = [registry];
@@ -63,6 +65,17 @@ export class GatewayMetrics {
       name: `${p}resumable_log_errors_total`,
       help: 'Streams whose log stopped taking events, by reason (stream-too-large, store-full, store-unavailable, lost).',
       labelNames: ['reason'],
+      registers,
+    });
+    this.takeovers = new Counter({
+      name: `${p}resumable_takeovers_total`,
+      help: 'Streams of a dead instance this one continued (Redis store), by outcome (complete, failed, lost).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.handoffs = new Counter({
+      name: `${p}resumable_handoffs_total`,
+      help: 'Streams whose lease this instance gave up at its shutdown deadline, for another to take over.',
       registers,
     });
     this.producing = new Gauge({
@@ -155,10 +168,6 @@ export class Gateway {
 
   abortAll(reason: unknown): void {
     for (const c of this.producers) c.abort(reason);
-  }
-
-  read(id: string, afterSeq: number, signal: AbortSignal): AsyncIterable<LogItem> {
-    return this.store.read(id, afterSeq, signal);
   }
 
   close(): Promise<void> {

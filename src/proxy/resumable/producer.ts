@@ -60,6 +60,7 @@ export function startProducer(ex: Exchange, gateway: Gateway): Producer {
 
 /** The request as logged for a takeover: its body and its headers minus credentials. */
 export function requestForLog(
+  path: string,
   headers: Record<string, string | string[]>,
   body: string,
 ): NonNullable<StreamRecord['request']> {
@@ -68,7 +69,24 @@ export function requestForLog(
     if (SECRET_HEADERS.has(name)) continue;
     kept[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { body, headers: kept };
+  return { path, body, headers: kept };
+}
+
+/**
+ * At the shutdown deadline, with a shared store: give the lease up instead of ending the
+ * stream with an error, so another instance continues it as soon as the client reconnects
+ * (a deploy then ends no stream). True when handed off.
+ */
+export async function handOff(gateway: Gateway, recorder: StreamRecorder): Promise<boolean> {
+  const store = gateway.leased;
+  if (store === undefined || recorder.logError !== undefined) return false;
+  try {
+    await store.release(recorder.streamId, recorder.owner);
+    gateway.metrics.handoffs.inc();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function flatHeaders(headers: Record<string, string | string[]>): Record<string, string> {
@@ -168,6 +186,10 @@ export async function sendResumable(args: ResumableSend): Promise<void> {
     if (reason instanceof LeaseLostError) {
       // Another instance continues the stream: this one must not write another byte. The
       // client still attached loses its connection and reconnects to the rest.
+      res.destroy();
+      return;
+    }
+    if (reason instanceof ShutdownError && (await handOff(gateway, recorder))) {
       res.destroy();
       return;
     }

@@ -12,16 +12,21 @@
  * - 405 for a method other than GET.
  */
 import { acceptBody } from '../admission.js';
-import type { Exchange } from '../exchange.js';
+import type { Exchange, ProxyContext } from '../exchange.js';
 import { drained, sendApiError, sseErrorEvent } from '../http.js';
 import { methodNotAllowed } from '../local.js';
 import type { Gateway } from './gateway.js';
 import { withId } from './recorder.js';
 import { credentialHash, isStreamId, parseLastEventId, sameCredential } from './stream-id.js';
+import { readWithTakeover } from './takeover.js';
 
 export const STREAMS_PREFIX = '/v1/lifeline/streams/';
 
-export async function serveReconnect(ex: Exchange, gateway: Gateway): Promise<void> {
+export async function serveReconnect(
+  ex: Exchange,
+  ctx: ProxyContext,
+  gateway: Gateway,
+): Promise<void> {
   const { res } = ex;
   acceptBody(ex);
   ex.req.resume();
@@ -78,7 +83,7 @@ export async function serveReconnect(ex: Exchange, gateway: Gateway): Promise<vo
   // Headers out at once: the rest may be a while coming if the stream is still running.
   res.flushHeaders();
   gateway.metrics.reconnects.inc();
-  for await (const item of gateway.read(id, after, ex.signal)) {
+  for await (const item of readWithTakeover(ctx, gateway, id, after, ex.signal, ex.req.headers)) {
     if (item.kind === 'event') {
       const bytes = withId(id, item.event);
       ex.bytesDown += bytes.length;

@@ -19,7 +19,7 @@ const CR = 13;
 const encoder = new TextEncoder();
 
 /** An event's bytes as logged: without a stray line end before its first field. */
-function eventBytes(raw: Uint8Array): Uint8Array {
+export function eventBytes(raw: Uint8Array): Uint8Array {
   let start = 0;
   while (start < raw.length && (raw[start] === LF || raw[start] === CR)) start++;
   return start === 0 ? raw : raw.subarray(start);
@@ -42,7 +42,8 @@ function join(parts: readonly Uint8Array[]): Uint8Array {
 export class StreamRecorder {
   readonly streamId: string;
   readonly #store: StreamStore;
-  readonly #owner: string;
+  /** The producer's lease id. */
+  readonly owner: string;
   readonly #framer = new SseFramer({ maxEventSize: 64 * 1024 * 1024 });
   #res: ServerResponse | undefined;
   #seq: number;
@@ -64,7 +65,7 @@ export class StreamRecorder {
     lastSeq = 0,
     logging = true,
   ) {
-    this.#owner = owner;
+    this.owner = owner;
     this.#store = store;
     this.streamId = streamId;
     this.#res = res;
@@ -126,7 +127,7 @@ export class StreamRecorder {
     if (tail !== undefined) await this.#log([{ seq: this.#seq + 1, bytes: encoder.encode(tail) }]);
     if (this.#logError === undefined) {
       try {
-        await this.#store.finish(this.streamId, end, this.#owner);
+        await this.#store.finish(this.streamId, end, this.owner);
       } catch (err) {
         this.#logError =
           err instanceof StreamLogError
@@ -141,7 +142,7 @@ export class StreamRecorder {
   async #log(events: LoggedEvent[]): Promise<void> {
     if (this.#logError === undefined) {
       try {
-        await this.#store.append(this.streamId, events, this.#owner);
+        await this.#store.append(this.streamId, events, this.owner);
         this.#seq += events.length;
         const parts = events.map((e) => withId(this.streamId, e));
         await this.#write(join(parts));

@@ -99,7 +99,14 @@ if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
 `;
 
+/** KEYS: lease. ARGV: owner. Deletes the lease if it is the owner's. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1
+`;
+
 interface Scripts {
+  lifelineRelease(...args: Array<string | number>): Promise<number>;
   lifelineAppend(...args: Array<string | number | Buffer>): Promise<number>;
   lifelineFinish(...args: Array<string | number>): Promise<number>;
   lifelineRenew(...args: Array<string | number>): Promise<number>;
@@ -139,6 +146,7 @@ function scripted(url: string): ScriptedRedis {
   redis.defineCommand('lifelineFinish', { numberOfKeys: 3, lua: FINISH });
   redis.defineCommand('lifelineRenew', { numberOfKeys: 3, lua: RENEW });
   redis.defineCommand('lifelineAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+  redis.defineCommand('lifelineRelease', { numberOfKeys: 1, lua: RELEASE });
   // Errors reach the commands that fail; the client's own event would crash the process.
   redis.on('error', () => {});
   return redis as ScriptedRedis;
@@ -297,6 +305,10 @@ export class RedisStreamStore implements LeasedStreamStore {
     return (await this.#redis.exists(keys(id)[2])) === 1;
   }
 
+  async release(id: string, owner: string): Promise<void> {
+    await this.#redis.lifelineRelease(keys(id)[2], owner);
+  }
+
   /** Every event of the log (a takeover replays them). */
   async events(id: string): Promise<LoggedEvent[]> {
     const out: LoggedEvent[] = [];
@@ -345,7 +357,7 @@ export class RedisStreamStore implements LeasedStreamStore {
           'COUNT',
           READ_COUNT,
           'BLOCK',
-          this.settings.blockMs ?? 1_000,
+          this.settings.blockMs ?? Math.min(1_000, Math.max(100, this.settings.leaseMs / 2)),
           'STREAMS',
           log,
           last,

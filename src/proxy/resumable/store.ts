@@ -32,7 +32,7 @@ export interface StreamRecord {
    * upstream generation (takeover, Redis only). The credential is never stored: the instance
    * that takes over sends the reconnecting client's own.
    */
-  request?: { body: string; headers: Record<string, string> } | undefined;
+  request?: { path: string; body: string; headers: Record<string, string> } | undefined;
 }
 
 /** How a logged stream ended. */
@@ -96,6 +96,8 @@ export interface LeasedStreamStore extends StreamStore {
   acquire(id: string, owner: string): Promise<boolean>;
   /** Whether some instance holds the stream's lease now. */
   leased(id: string): Promise<boolean>;
+  /** Gives the lease up without ending the stream (shutdown): another instance takes over. */
+  release(id: string, owner: string): Promise<void>;
   /** Every logged event, in order (what a takeover replays). */
   events(id: string): Promise<LoggedEvent[]>;
   readonly settings: { leaseMs: number };

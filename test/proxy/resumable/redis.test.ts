@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MockServer } from '../../../src/mock/index.js';
 import { startProxy } from '../../../src/proxy/index.js';
-import { RedisStoreError } from '../../../src/proxy/resumable/redis-store.js';
+import { RedisStoreError, RedisStreamStore } from '../../../src/proxy/resumable/redis-store.js';
 import { hasRedis, type RedisServer, startRedis } from '../../helpers/redis.js';
 import {
   API_KEY,
@@ -175,6 +175,37 @@ describe.runIf(hasRedis())('the Redis store', () => {
     const nextEvents = completeEvents(next.body);
     expect(nextEvents.every((e) => e.id !== undefined)).toBe(true);
     expect(strip(messageOf(nextEvents).message).content).toEqual(expected());
+  });
+
+  it('fences writes by lease: after a takeover the old owner cannot append one more event', async () => {
+    const store = await RedisStreamStore.connect({
+      url: redis.url,
+      ttlMs: 5_000,
+      maxStreamBytes: 1_000_000,
+      leaseMs: 300,
+    });
+    try {
+      const id = `lfs_fence${Date.now()}`;
+      const bytes = new TextEncoder().encode('event: ping\ndata: {}\n\n');
+      await store.create({ id, credential: 'ab', createdAt: 0, status: 200, headers: {} }, 'old');
+      await store.append(id, [{ seq: 1, bytes }], 'old');
+      expect(await store.acquire(id, 'new')).toBe(false);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await store.leased(id)).toBe(false);
+      expect(await store.acquire(id, 'new')).toBe(true);
+      expect(await store.acquire(id, 'third')).toBe(false);
+      await expect(store.append(id, [{ seq: 2, bytes }], 'old')).rejects.toMatchObject({
+        reason: 'lost',
+      });
+      expect(await store.renew(id, 'old')).toBe(false);
+      await store.append(id, [{ seq: 2, bytes }], 'new');
+      await store.finish(id, { kind: 'complete' }, 'new');
+      expect(await store.status(id)).toEqual({ lastSeq: 2, end: { kind: 'complete' } });
+      // An ended stream is never taken over.
+      expect(await store.acquire(id, 'third')).toBe(false);
+    } finally {
+      await store.close();
+    }
   });
 
   it('refuses to start when Redis cannot be reached, naming the URL without its password', async () => {

@@ -106,3 +106,41 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+export interface CliProcess {
+  url: string;
+  process: import('node:child_process').ChildProcess;
+  /** Everything it wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+/** Runs the lifeline CLI from source in a child process; resolves at its "listening on" line. */
+export async function startCliProcess(args: string[]): Promise<CliProcess> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, LIFELINE_CONFIG: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (c: Buffer) => {
+      text += String(c);
+      const m = /listening on (http:\/\/[^\s,]+)/.exec(text);
+      if (m) resolve(m[1] as string);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) =>
+      reject(new Error(`lifeline ${args[0]} exited with ${code}: ${text}`)),
+    );
+  });
+  return { url, process: child, output: () => text };
+}
+
+/** SIGKILL: the process dies at once, as in a crash or an OOM kill; nothing runs after. */
+export async function killNine(child: CliProcess): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+  child.process.kill('SIGKILL');
+  await exited;
+}
