@@ -2,6 +2,7 @@
  * `lifeline proxy`: runs the protecting HTTP proxy until SIGTERM/SIGINT, then shuts down
  * gracefully (open streams may finish until the deadline).
  */
+import cluster from 'node:cluster';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   LOG_LEVELS,
@@ -11,6 +12,23 @@ import {
   resolveProxyConfig,
   startProxy,
 } from '../proxy/index.js';
+import {
+  isWorkerMessage,
+  resolveWorkers,
+  runPrimary,
+  type WorkerMessage,
+} from './proxy-workers.js';
+
+function workers(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(
+      `--workers takes a whole number >= 1 or "auto", got "${value}".`,
+    );
+  }
+  return n;
+}
 
 function integer(name: string, min = 0) {
   return (value: string): number => {
@@ -44,6 +62,7 @@ interface Flags {
   resumableMaxBytes?: number;
   resumableMaxStreamBytes?: number;
   leaseMs?: number;
+  workers?: number | 'auto';
 }
 
 const HELP_AFTER = `
@@ -161,12 +180,38 @@ export function register(program: Command): void {
       'Redis store: a running stream is taken over by another instance this long after its own died (default 5000)',
       integer('--lease-ms', 300),
     )
+    .option(
+      '--workers <n>',
+      'run N worker processes (node:cluster) sharing the port; "auto": one per CPU. With --resumable, needs --store redis://',
+      workers,
+    )
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: Flags) => {
+      const { workers: workersFlag, ...proxyFlags } = flags;
+      const count = workersFlag === undefined ? 1 : resolveWorkers(workersFlag);
+      if (count > 1 && cluster.isPrimary) {
+        try {
+          const settings = resolveProxyConfig(proxyFlags);
+          if (settings.resumable === true && (settings.store ?? 'memory') === 'memory') {
+            throw new ProxyConfigError(
+              '--workers with --resumable needs a shared log: add --store redis://HOST:PORT ' +
+                '(with the memory store, a client reconnecting to another worker would find nothing).',
+            );
+          }
+        } catch (err) {
+          process.exitCode = 2;
+          process.stderr.write(
+            `lifeline proxy: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+          return;
+        }
+        process.exitCode = await runPrimary(count);
+        return;
+      }
       let proxy: ProxyServer;
       try {
-        const settings = resolveProxyConfig(flags);
+        const settings = resolveProxyConfig(proxyFlags);
         proxy = await startProxy(settings);
       } catch (err) {
         process.exitCode = 2;
@@ -182,10 +227,16 @@ export function register(program: Command): void {
         process.stderr.write(`lifeline proxy: ${message}\n`);
         return;
       }
-      process.stderr.write(
-        `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
-          `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
-      );
+      if (cluster.isWorker) {
+        // The primary prints one line for all workers.
+        const message: WorkerMessage = { type: 'lifeline-listening', url: proxy.url };
+        process.send?.(message);
+      } else {
+        process.stderr.write(
+          `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
+            `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
+        );
+      }
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
@@ -203,6 +254,15 @@ export function register(program: Command): void {
         };
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
+        if (cluster.isWorker) {
+          // The primary's request to drain (a terminal's Ctrl-C may also have reached us).
+          process.on('message', (message: unknown) => {
+            if (isWorkerMessage(message) && message.type === 'lifeline-shutdown' && !stopping) {
+              stop('SIGTERM');
+            }
+          });
+        }
       });
+      if (cluster.isWorker) process.disconnect();
     });
 }

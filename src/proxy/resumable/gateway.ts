@@ -96,8 +96,12 @@ export class Gateway {
   /** Streams being produced here: draining waits for them; the deadline aborts them. */
   readonly producers = new Set<AbortController>();
   readonly logger: Logger;
-  /** This process's id in lease owners (`<instance>.<stream>`), for logs. */
-  readonly instance = randomBytes(6).toString('base64url');
+  /**
+   * This process's id: in lease owners (`<instance>.<stream>`), logs, and the
+   * `x-lifeline-instance` header of resumable responses (which instance or worker served):
+   * the process id, for operators, and random bits, since pids repeat across containers.
+   */
+  readonly instance = `${process.pid}.${randomBytes(6).toString('base64url')}`;
   #idleWaiters: Array<() => void> = [];
 
   constructor(store: StreamStore, settings: GatewaySettings, registry: Registry, logger: Logger) {

@@ -153,6 +153,7 @@ export async function sendResumable(args: ResumableSend): Promise<void> {
       'cache-control': 'no-cache',
       'x-lifeline': 'protected',
       'x-lifeline-request-id': ex.id,
+      'x-lifeline-instance': gateway.instance,
       ...(resumable ? { 'x-lifeline-stream-id': streamId } : {}),
     });
     res.flushHeaders();

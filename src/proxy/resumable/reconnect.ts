@@ -78,6 +78,7 @@ export async function serveReconnect(
     'cache-control': 'no-cache',
     'x-lifeline': 'protected',
     'x-lifeline-stream-id': id,
+    'x-lifeline-instance': gateway.instance,
     ...headers,
   });
   // Headers out at once: the rest may be a while coming if the stream is still running.
