@@ -19,7 +19,6 @@ import {
 import {
   type CliProcess,
   completeEvents,
-  killNine,
   type ReceivedEvent,
   rawExchange,
   seqOf,
