@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRIC_PREFIX } from '../metrics.js';
 import { MemoryStreamStore } from './memory-store.js';
-import { RedisStreamStore, redactRedisUrl } from './redis-store.js';
 import type { LeasedStreamStore, StreamStore } from './store.js';
 
 /** The gateway's limits and where its log lives (ResolvedProxyConfig's resumable fields). */
@@ -203,6 +202,8 @@ export async function createGateway(
   logger: Logger,
 ): Promise<Gateway> {
   if (settings.store !== 'memory') {
+    // Loaded only here: a proxy without Redis never loads ioredis.
+    const { RedisStreamStore, redactRedisUrl } = await import('./redis-store.js');
     const store = await RedisStreamStore.connect({
       url: settings.store,
       ttlMs: settings.ttlMs,

@@ -17,6 +17,7 @@ import { drained, sendApiError, sseErrorEvent } from '../http.js';
 import { methodNotAllowed } from '../local.js';
 import type { Gateway } from './gateway.js';
 import { withId } from './recorder.js';
+import { StreamLogError } from './store.js';
 import { credentialHash, isStreamId, parseLastEventId, sameCredential } from './stream-id.js';
 import { readWithTakeover } from './takeover.js';
 
@@ -84,34 +85,45 @@ export async function serveReconnect(
   // Headers out at once: the rest may be a while coming if the stream is still running.
   res.flushHeaders();
   gateway.metrics.reconnects.inc();
-  for await (const item of readWithTakeover(ctx, gateway, id, after, ex.signal, ex.req.headers)) {
-    if (item.kind === 'event') {
-      const bytes = withId(id, item.event);
-      ex.bytesDown += bytes.length;
-      if (!res.write(bytes)) await drained(res);
-      if (ex.signal.aborted) return;
-      continue;
-    }
-    if (item.kind === 'idle') continue;
-    // `failed`: its error event is the last logged one, already sent.
-    if (item.end.kind === 'truncated') {
-      const tail = sseErrorEvent('api_error', item.end.message);
-      ex.bytesDown += Buffer.byteLength(tail);
-      res.end(tail);
+  try {
+    for await (const item of readWithTakeover(ctx, gateway, id, after, ex.signal, ex.req.headers)) {
+      if (item.kind === 'event') {
+        const bytes = withId(id, item.event);
+        ex.bytesDown += bytes.length;
+        if (!res.write(bytes)) await drained(res);
+        if (ex.signal.aborted) return;
+        continue;
+      }
+      if (item.kind === 'idle') continue;
+      // `failed`: its error event is the last logged one, already sent.
+      if (item.end.kind === 'truncated') return endWithError(ex, item.end.message);
+      res.end();
       return;
     }
-    res.end();
-    return;
-  }
-  // The log went away under the reader (expired or evicted, or the store failed).
-  if (!ex.signal.aborted) {
-    res.end(
-      sseErrorEvent(
-        'api_error',
-        `lifeline: the log of stream ${id} became unavailable while it was read; retry the request.`,
-      ),
+  } catch (err) {
+    if (ex.signal.aborted) return;
+    ex.log.error = err instanceof Error ? err.message : String(err);
+    return endWithError(
+      ex,
+      err instanceof StreamLogError
+        ? err.message
+        : `lifeline: the log of stream ${id} could not be read (${ex.log.error}); retry the request.`,
     );
   }
+  // The log went away under the reader (expired or evicted).
+  if (!ex.signal.aborted) {
+    endWithError(
+      ex,
+      `lifeline: the log of stream ${id} became unavailable while it was read; retry the request.`,
+    );
+  }
+}
+
+/** Ends the stream with an SSE error event (no id: it is not part of the logged stream). */
+function endWithError(ex: Exchange, message: string): void {
+  const tail = sseErrorEvent('api_error', message);
+  ex.bytesDown += Buffer.byteLength(tail);
+  ex.res.end(tail);
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
