@@ -49,7 +49,7 @@ describe.runIf(hasRedis())('takeover after kill -9', () => {
   let mock: MockServer;
   const children: CliProcess[] = [];
 
-  const instance = async () => {
+  const instance = async (...extra: string[]) => {
     const child = await startCliProcess([
       'proxy',
       '--port',
@@ -63,6 +63,7 @@ describe.runIf(hasRedis())('takeover after kill -9', () => {
       String(LEASE_MS),
       '--log-level',
       'warn',
+      ...extra,
     ]);
     children.push(child);
     return child;
@@ -136,6 +137,24 @@ describe.runIf(hasRedis())('takeover after kill -9', () => {
       );
     },
   );
+
+  it('SIGTERM (a deploy): the draining instance hands its stream off; the client gets the whole message from another', async () => {
+    const a = await instance('--shutdown-deadline-ms', '200');
+    const b = await instance();
+    mock.reset();
+    const { id, got } = await startStream(a, 30_000);
+    const exited = new Promise((resolve) => a.process.once('exit', resolve));
+    a.process.kill('SIGTERM');
+    await exited;
+    const rest = await reconnect(b, id, got.at(-1)?.id);
+    expect(rest.status).toBe(200);
+    const all = [...got, ...completeEvents(rest.body)];
+    expect(all.map((e) => seqOf(e.id))).toEqual(all.map((_, i) => i + 1));
+    expect(strip(messageOf(all).message).content).toEqual(expected());
+    // No error event was logged by the instance that left, and b continued upstream.
+    expect(all.some((e) => e.event === 'error')).toBe(false);
+    expect(mock.requests.map((r) => r.kind)).toEqual(['fresh', 'prefill']);
+  });
 
   it('two survivors, two reconnects at once: exactly one takes over, both clients get the whole message', async () => {
     const [a, b, c] = [await instance(), await instance(), await instance()];
