@@ -9,6 +9,7 @@ const benches: Array<() => Promise<unknown>> = [
   () => import('./proxy.bench.js'),
   () => import('./resume.bench.js'),
   () => import('./seam.bench.js'),
+  () => import('./gateway.bench.js'),
   // benches:end
 ];
 

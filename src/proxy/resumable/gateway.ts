@@ -41,8 +41,9 @@ export class GatewayMetrics {
   readonly producing: Gauge;
   readonly takeovers: Counter<'outcome'>;
   readonly handoffs: Counter;
+  readonly logBytes: Gauge;
 
-  constructor(registry: Registry, producing: () => number) {
+  constructor(registry: Registry, producing: () => number, logBytes: () => number | undefined) {
     const registers = [registry];
     const p = METRIC_PREFIX;
     this.streams = new Counter({
@@ -77,6 +78,15 @@ export class GatewayMetrics {
       help: 'Streams whose lease this instance gave up at its shutdown deadline, for another to take over.',
       registers,
     });
+    this.logBytes = new Gauge({
+      name: `${p}resumable_log_bytes`,
+      help: 'Memory store: bytes of events held by all stream logs (bounded by resumableMaxBytes). Not reported with the Redis store.',
+      registers,
+      collect() {
+        const bytes = logBytes();
+        if (bytes !== undefined) this.set(bytes);
+      },
+    });
     this.producing = new Gauge({
       name: `${p}resumable_producing_streams`,
       help: 'Resumable streams this process is producing now, with or without a client attached.',
@@ -107,7 +117,11 @@ export class Gateway {
     this.store = store;
     this.ttlMs = settings.ttlMs;
     this.logger = logger;
-    this.metrics = new GatewayMetrics(registry, () => this.producers.size);
+    this.metrics = new GatewayMetrics(
+      registry,
+      () => this.producers.size,
+      () => (store instanceof MemoryStreamStore ? store.bytes : undefined),
+    );
   }
 
   /** The store, when it has leases (Redis). */

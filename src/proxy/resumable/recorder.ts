@@ -27,11 +27,16 @@ export function eventBytes(raw: Uint8Array): Uint8Array {
 
 /** The event as a client gets it: its `id:` line first. */
 export function withId(streamId: string, event: LoggedEvent): Uint8Array {
-  const head = encoder.encode(`id: ${eventId(streamId, event.seq)}\n`);
-  const out = new Uint8Array(head.length + event.bytes.length);
-  out.set(head, 0);
-  out.set(event.bytes, head.length);
-  return out;
+  return withIds(streamId, [event]);
+}
+
+/** Events as a client gets them, each with its `id:` line, in one buffer (one copy). */
+export function withIds(streamId: string, events: readonly LoggedEvent[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const event of events) {
+    parts.push(Buffer.from(`id: ${eventId(streamId, event.seq)}\n`, 'latin1'), event.bytes);
+  }
+  return Buffer.concat(parts);
 }
 
 function join(parts: readonly Uint8Array[]): Uint8Array {
@@ -144,8 +149,7 @@ export class StreamRecorder {
       try {
         await this.#store.append(this.streamId, events, this.owner);
         this.#seq += events.length;
-        const parts = events.map((e) => withId(this.streamId, e));
-        await this.#write(join(parts));
+        await this.#write(withIds(this.streamId, events));
         return;
       } catch (err) {
         this.#logError =
