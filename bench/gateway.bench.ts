@@ -9,7 +9,8 @@
  * - Proxies, each in its own process (log level warn): plain (`lifeline proxy`), resumable with
  *   the memory store, resumable with the Redis store. The load client (this process, undici)
  *   runs CLIENTS concurrent clients (default 40) each running STREAMS streams in a row (default
- *   10) against each proxy in turn, ROUNDS rounds (default 2) after one warm-up round; medians.
+ *   10) against each proxy in turn (all running at once, the order rotating per round), ROUNDS
+ *   rounds (default 2) after one warm-up round each; medians.
  *   Every stream must end with message_stop.
  * - Reported per proxy: streams/s (wall time; the machine is shared, so this swings), CPU ms of
  *   the proxy process per 1,000 streams (from /proc: what it would sustain on a core of its
@@ -23,6 +24,10 @@
  *   from the kill to the first event B produced itself (the first one after what A had
  *   logged), TAKEOVERS runs (default 3). It includes the lease's expiry, B's check (readers
  *   wake every 500 ms at this lease) and the continuation request to the mock.
+ *
+ * GATEWAY_BENCH_BASELINE=DIR adds a row for the plain proxy of another checkout (e.g. the
+ * main branch, `git archive main | tar -x -C DIR` with node_modules linked): with --resumable
+ * off, this branch must be no worse.
  *
  * Env: GATEWAY_BENCH_CLIENTS, GATEWAY_BENCH_STREAMS, GATEWAY_BENCH_ROUNDS,
  * GATEWAY_BENCH_DELTAS, GATEWAY_BENCH_HOLD, GATEWAY_BENCH_LEASE_MS, GATEWAY_BENCH_TAKEOVERS.
@@ -62,10 +67,21 @@ interface Proxy {
   process: ChildProcess;
 }
 
-async function startProxyProcess(args: string[]): Promise<Proxy> {
+/** `root`: a checkout to run the proxy from (default this one). */
+async function startProxyProcess(args: string[], root = '.'): Promise<Proxy> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'proxy', '--port', '0', '--log-level', 'warn', ...args],
+    [
+      '--import',
+      'tsx',
+      `${root}/src/cli/main.ts`,
+      'proxy',
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      ...args,
+    ],
     { env: { ...process.env, LIFELINE_CONFIG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
@@ -241,8 +257,12 @@ async function main(): Promise<void> {
   if (redis === undefined) console.log(`gateway bench: redis rows skipped (${redisProblem})`);
   const probe = redis === undefined ? undefined : new Redis(redis.url);
   const redisPid = probe === undefined ? undefined : redisPidOf(await probe.info('server'));
-  const variants: Array<{ name: string; args: string[]; redis: boolean }> = [
+  const baseline = process.env.GATEWAY_BENCH_BASELINE;
+  const variants: Array<{ name: string; args: string[]; redis: boolean; root?: string }> = [
     { name: 'plain', args: [], redis: false },
+    ...(baseline === undefined
+      ? []
+      : [{ name: 'plain, baseline', args: [], redis: false, root: baseline }]),
     { name: 'resumable, memory', args: ['--resumable'], redis: false },
     ...(redis === undefined
       ? []
@@ -260,12 +280,25 @@ async function main(): Promise<void> {
     logBytes: number;
     rssPerStream: number;
   }> = [];
+  // All proxies up at once; each round runs every variant, in a rotating order, so a change
+  // in the machine's load during the run falls on all of them alike.
+  const proxies: Proxy[] = [];
   for (const v of variants) {
-    const proxy = await startProxyProcess(['--upstream', mock.url, ...v.args]);
+    const proxy = await startProxyProcess(['--upstream', mock.url, ...v.args], v.root);
+    proxies.push(proxy);
     await load(proxy, v.redis ? redisPid : undefined); // warm-up
-    const results = [];
-    for (let r = 0; r < ROUNDS; r++)
-      results.push(await load(proxy, v.redis ? redisPid : undefined));
+  }
+  const results: Array<Array<Awaited<ReturnType<typeof load>>>> = variants.map(() => []);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (k + r) % variants.length;
+      const v = variants[i] as (typeof variants)[number];
+      results[i]?.push(await load(proxies[i] as Proxy, v.redis ? redisPid : undefined));
+    }
+  }
+  for (const [i, v] of variants.entries()) {
+    const proxy = proxies[i] as Proxy;
+    const own = results[i] ?? [];
     // Log size: HOLD more streams, ended and kept for the TTL.
     const rss0 = rssOf(proxy.pid);
     const mem0 =
@@ -291,9 +324,9 @@ async function main(): Promise<void> {
     rows.push({
       redis: v.redis,
       name: v.name,
-      sps: median(results.map((x) => x.streamsPerSecond)),
-      cpu: median(results.map((x) => x.cpuPer1000)),
-      redisCpu: median(results.map((x) => x.redisCpuPer1000)),
+      sps: median(own.map((x) => x.streamsPerSecond)),
+      cpu: median(own.map((x) => x.cpuPer1000)),
+      redisCpu: median(own.map((x) => x.redisCpuPer1000)),
       logBytes,
       rssPerStream,
     });
