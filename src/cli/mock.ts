@@ -25,6 +25,7 @@ interface Flags {
   scenarios?: string;
   fault?: string;
   quiet?: boolean;
+  agent?: boolean;
 }
 
 function port(value: string): number {
@@ -38,17 +39,30 @@ function port(value: string): number {
 export const MOCK_HELP = `
 Requests:
   POST /v1/messages               stream true (SSE over HTTP/1.1 chunked) or false (JSON)
-  POST /v1/messages/count_tokens  GET /v1/models   (anything else: 404 API error)
+  POST /v1/messages/count_tokens  GET /v1/models   HEAD (any path: 200)
+  (anything else: 404 API error; query strings such as ?beta=true are ignored)
+  POST /v1/projects/P/locations/R/publishers/anthropic/models/MODEL:streamRawPredict
+                          Vertex AI (also :rawPredict): anthropic_version in the body,
+                          a bearer token required
+  POST /model/MODEL/invoke-with-response-stream
+                          Bedrock (also /invoke): event-stream frames, exception frames for
+                          error faults; a SigV4 Authorization required, its
+                          x-amz-content-sha256 checked against the body
   x-mock-scenario: NAME   which scenario answers (needed when several are loaded)
   x-mock-run: ID          groups attempts: faults are keyed by attempt number within a run
                           (every request counts, rejected ones too; without the header,
                           attempts are counted per scenario)
   x-mock-faults: JSON     replaces the scenario's faults for this run ({} = no fault)
+  x-mock-agent: 1         the client is a coding agent (--agent: every client): a request
+                          declaring no tools is a side request (title, topic check) and gets
+                          "OK." ("{}" when it asks for JSON), no fault, and no attempt number
 
 A request whose last message is the assistant's is a prefill; one whose last two are an
 assistant message and a user message is a continuation turn. Both must repeat the scenario's
 blocks so far (the last may be a text block cut short) and get the rest of the message, in a
-new message. The API's rules apply, with its 400 messages: prefill refused by claude 4.6 and
+new message. A request that repeats the whole message, which ends in tool uses, and sends
+their tool_result blocks gets the next turn (the scenario's "nextTurn" message, or a short
+text). The API's rules apply, with its 400 messages: prefill refused by claude 4.6 and
 later, no trailing whitespace in a final assistant message, every tool_use answered by a
 tool_result in the next message, server tool uses only with their results. A continuation
 must name the scenario's container id, or it gets a new container.
@@ -62,6 +76,7 @@ Scenario file (JSON; a directory loads every *.json not starting with "_"):
     "message": { ...a complete Messages API message: id, type, role, model, content[],
                  stop_reason, stop_sequence, usage, container? },
     "messageFile": "_big.json",             instead of "message", relative to the file
+    "nextTurn": { ...a message },           answers the turn after the message's tool uses ran
     "chunking": { "text": 8, "json": 64 },  code points per text/thinking/input_json delta
     "eventsPerWrite": 1,                    events per HTTP chunk (faults can land mid-chunk)
     "prefill": "auto",                      auto: from the message's model id (4.6 and later,
@@ -174,6 +189,7 @@ export function register(program: Command): void {
       "faults for every scenario, replacing their own (a request's x-mock-faults still wins): a fault map, or one fault for attempt 1",
     )
     .option('--quiet', 'do not log one line per response')
+    .option('--agent', 'every client is a coding agent: requests without tools are side requests')
     .addHelpText('after', MOCK_HELP)
     .action(async (flags: Flags) => {
       let mock: MockServer;
@@ -190,6 +206,7 @@ export function register(program: Command): void {
           ...(flags.host !== undefined ? { host: flags.host } : {}),
           port: flags.port,
           ...(faults !== undefined ? { faults } : {}),
+          ...(flags.agent === true ? { agent: true } : {}),
           ...(flags.quiet
             ? {}
             : {

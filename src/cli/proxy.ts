@@ -4,13 +4,16 @@
  */
 import cluster from 'node:cluster';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { analyzeFileWithTimeline, renderHtmlReport } from '../diagnose/index.js';
 import {
   LOG_LEVELS,
   type ProxyConfig,
   ProxyConfigError,
   type ProxyServer,
   resolveProxyConfig,
+  STATUS_PATH,
   startProxy,
+  type TraceReportRenderer,
 } from '../proxy/index.js';
 import {
   isWorkerMessage,
@@ -29,6 +32,10 @@ function workers(value: string): number | 'auto' {
   }
   return n;
 }
+
+/** The status page's report links render traces with `lifeline analyze --html`. */
+const traceReport: TraceReportRenderer = (file, { content }) =>
+  renderHtmlReport(analyzeFileWithTimeline(file, { keepContent: content }));
 
 function integer(name: string, min = 0) {
   return (value: string): number => {
@@ -63,6 +70,8 @@ interface Flags {
   resumableMaxStreamBytes?: number;
   leaseMs?: number;
   workers?: number | 'auto';
+  statusPage?: boolean;
+  statusPageRemote?: boolean;
 }
 
 const HELP_AFTER = `
@@ -81,7 +90,7 @@ Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstream
 stallTimeoutMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs, maxBodyBytes,
 maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests, listenBacklog,
 shutdownDeadlineMs, upstreamConnections, logLevel, instruction, instructionTail,
-thinking, resumable, store, resumableTtlMs, resumableMaxBytes, resumableMaxStreamBytes,
+thinking, statusPage, statusPageRemote, resumable, store, resumableTtlMs, resumableMaxBytes, resumableMaxStreamBytes,
 leaseMs.
 
 Shared gateway (--resumable): every event carries an SSE id "<stream id>:<seq>" and the
@@ -97,6 +106,10 @@ Refused before the upstream is contacted, in the API's error shape:
 
 Local endpoints (never forwarded): GET /healthz (503 while shutting down), GET /readyz (503
 while shutting down or at maxConcurrentRequests), GET /metrics (Prometheus).
+With --status-page: GET /lifeline, a status page (open streams, recent recoveries and failures
+with links to their HTML reports when --trace-dir is set, counters), and /lifeline/status.json;
+loopback clients only unless --status-page-remote. No message content (unless
+--trace-content) and no keys.
 Shutdown (SIGTERM/SIGINT): the proxy keeps listening; open requests have
 --shutdown-deadline-ms to finish, then it exits. A second signal exits at once.
 Logs: one JSON line per request on stdout; API keys are never logged.`;
@@ -185,6 +198,11 @@ export function register(program: Command): void {
       'run N worker processes (node:cluster) sharing the port; "auto": one per CPU. With --resumable, needs --store redis://',
       workers,
     )
+    .option(
+      '--status-page',
+      'serve a status page at /lifeline (open streams, recent incidents, counters; off by default)',
+    )
+    .option('--status-page-remote', 'answer the status page for non-loopback clients too')
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: Flags) => {
@@ -212,7 +230,7 @@ export function register(program: Command): void {
       let proxy: ProxyServer;
       try {
         const settings = resolveProxyConfig(proxyFlags);
-        proxy = await startProxy(settings);
+        proxy = await startProxy({ ...settings, traceReport });
       } catch (err) {
         process.exitCode = 2;
         const code = (err as { code?: unknown }).code;
@@ -236,6 +254,9 @@ export function register(program: Command): void {
           `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
             `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
         );
+        if (proxy.settings.statusPage === true) {
+          process.stderr.write(`lifeline proxy: status page at ${proxy.url}${STATUS_PATH}\n`);
+        }
       }
       await new Promise<void>((resolve) => {
         let stopping = false;

@@ -32,6 +32,7 @@ import {
 } from '../resume/index.js';
 import { encodeComment, type SseFrame, SseFramer } from '../sse/index.js';
 import { concat, isEventStream, iterable, readText } from './body.js';
+import { parseUpstreamError } from './error-body.js';
 import { parseEventData, simpleDataText } from './event-data.js';
 import type { EngineOptions, EngineResult, Send, UpstreamResponse } from './types.js';
 
@@ -192,16 +193,11 @@ export async function runStream(
   };
 
   const statusFailure = async (response: UpstreamResponse): Promise<Failure> => {
-    const text = await readText(response.body);
-    let errorType: string | undefined;
-    let apiMessage: string | undefined;
-    try {
-      const error = (JSON.parse(text) as { error?: { type?: string; message?: string } }).error;
-      errorType = error?.type;
-      apiMessage = error?.message;
-    } catch {
-      // not JSON: keep the status only
-    }
+    // Anthropic's error JSON, Vertex AI's (Google's) or Bedrock's: the type and message, when any.
+    const { errorType, message: apiMessage } = parseUpstreamError(
+      await readText(response.body),
+      response.headers,
+    );
     return {
       kind: 'http-status',
       status: response.status,
@@ -397,6 +393,11 @@ export async function runStream(
     } finally {
       clearTimeout(timer);
       record.durationMs = performance.now() - attemptStart;
+      // The event the attempt died in: only the framer holds its bytes (trace `cut` records).
+      if (trace?.cut !== undefined && framer.bufferedBytes > 0) {
+        const t = performance.now() - t0;
+        safely(() => trace.cut?.({ attempt: record.attempt, t, bytes: framer.end().rest }));
+      }
       if (!controller.signal.aborted) controller.abort(ATTEMPT_OVER);
     }
   }

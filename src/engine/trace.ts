@@ -21,8 +21,18 @@
  *               errorType     on error events
  *               content       only when recorded with content: the delta's payload string,
  *                             or the started block (JSON) on content_block_start
+ *           {"type":"cut","attempt","t","bytes", ...}               the attempt ended inside an
+ *                                                                   event (before its failure line)
+ *               bytes         bytes of the cut event that arrived
+ *               event, index, blockType, deltaType   as far as its visible bytes name them
+ *               payloadField  the payload string the bytes reached (partial_json, text, ...)
+ *               payloadBytes  UTF-8 bytes of that payload received; payloadComplete: its
+ *                             closing quote arrived
  *           {"type":"failure","attempt","t","kind","message"}       an attempt failed
  *           {"type":"report", ...RecoveryReport}                    last line
+ *
+ * Readers skip record types and fields they do not know, so a record added later (such as
+ * `cut`) keeps the schema at /1: older readers ignore it, newer ones read traces without it.
  *
  * Credentials never reach the file: `x-api-key`, `authorization`, `proxy-authorization` and
  * `cookie` headers are written as "[redacted]", and message content is left out unless the
@@ -34,6 +44,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { describeCutEvent } from '../protocol/index.js';
 import type { RecoveryReport } from '../resume/index.js';
 import type { TraceSink } from './engine.js';
 
@@ -248,6 +259,22 @@ export class JsonlTraceWriter implements TraceSink {
       message: info.message,
     });
     this.#flush();
+  }
+
+  cut(info: { attempt: number; t: number; bytes: Uint8Array }): void {
+    const cut = describeCutEvent(info.bytes);
+    if (cut === undefined) return;
+    const line: Record<string, unknown> = {
+      type: 'cut',
+      attempt: info.attempt,
+      t: round(info.t),
+      bytes: cut.bytes,
+    };
+    // Structure only (types, index, sizes): the visible payload is content and stays out.
+    for (const [field, value] of Object.entries(cut)) {
+      if (field !== 'bytes' && value !== undefined) line[field] = value;
+    }
+    this.#line(line);
   }
 
   end(report: RecoveryReport): void {

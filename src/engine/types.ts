@@ -72,6 +72,11 @@ export interface TraceSink {
     data: Record<string, unknown>;
   }): void;
   failure(info: { attempt: number; t: number; kind: string; message: string }): void;
+  /**
+   * An attempt ended inside an event: `bytes` are the event's bytes that arrived (the SSE
+   * framer's incomplete frame). Called before that attempt's `failure`. Optional.
+   */
+  cut?(info: { attempt: number; t: number; bytes: Uint8Array }): void;
   end(report: RecoveryReport): void;
 }
 

@@ -11,7 +11,13 @@
 import type { ContentBlock } from '../protocol/index.js';
 import { blockCategory, isClientToolUse } from '../protocol/index.js';
 
-export type RequestKind = 'fresh' | 'prefill' | 'continuation';
+/**
+ * `next-turn`: the request repeats the scenario's whole message, which ends in client tool uses,
+ * and answers them with their `tool_result` blocks: the agent ran the tools and asks for the
+ * next message (the scenario's `nextTurn`). `side`: a side request of an agent (a title, a topic
+ * check), answered by the server with a short default (see side.ts), never by the scenario.
+ */
+export type RequestKind = 'fresh' | 'prefill' | 'continuation' | 'next-turn' | 'side';
 
 /** A content block of a request, as sent (loosely typed: requests come from anywhere). */
 export interface RequestBlock {
@@ -557,6 +563,9 @@ export function planContinuation(
           violation: mismatchViolation(messages.length - 2, matched.mismatch),
         };
       }
+      if (answersEveryToolUse(matched.match, target)) {
+        return { ok: true, kind: 'next-turn', match: matched.match, content: [] };
+      }
       return {
         ok: true,
         kind,
@@ -570,4 +579,17 @@ export function planContinuation(
   }
   if (pairing !== undefined) return { ok: false, kind: 'fresh', violation: pairing };
   return { ok: true, kind: 'fresh', content: [...target] };
+}
+
+/**
+ * Whether a request that passed the tool pairing check repeats the whole of a message that
+ * ends in client tool uses: its next user message then holds their results, so the turn is
+ * over and the agent asks for the next one. (A message cut inside its tool uses cannot pair.)
+ */
+function answersEveryToolUse(match: PrefixMatch, target: readonly ContentBlock[]): boolean {
+  return (
+    match.partialText === undefined &&
+    match.completeBlocks === target.length &&
+    target.some((block) => isClientToolUse(block.type))
+  );
 }

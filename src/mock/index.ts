@@ -16,6 +16,7 @@ export * from './render.js';
 export * from './scenario.js';
 export * from './server.js';
 export * from './shipped.js';
+export { DEFAULT_NEXT_TURN_TEXT, isSideRequest, sideAnswerText } from './side.js';
 export {
   encodeErrorEvent,
   type FramedStream,

@@ -76,6 +76,7 @@ const scenarioFileSchema = z
     requireBetas: z.boolean().default(false),
     message: messageSchema.optional(),
     messageFile: z.string().min(1).optional(),
+    nextTurn: messageSchema.optional(),
     chunking: z
       .object({
         text: z.number().int().positive().optional(),
@@ -138,6 +139,11 @@ export interface Scenario {
   /** When true, a request must name every beta of `betas` in `anthropic-beta`. */
   requireBetas: boolean;
   message: StreamMessage;
+  /**
+   * The message that answers the next turn, when `message` ends in client tool uses and the
+   * agent sends their results (default: a one-sentence text, `end_turn`).
+   */
+  nextTurn?: StreamMessage;
   chunking: { text: number; json: number };
   eventsPerWrite: number;
   prefill: 'auto' | 'allowed' | 'refused';
@@ -234,6 +240,7 @@ export function parseScenario(value: unknown, file: string, baseDir = dirname(fi
     betas: data.betas,
     requireBetas: data.requireBetas,
     message: message as StreamMessage,
+    ...(data.nextTurn !== undefined ? { nextTurn: data.nextTurn as unknown as StreamMessage } : {}),
     chunking: { text: data.chunking.text ?? 8, json: data.chunking.json ?? 64 },
     eventsPerWrite: data.eventsPerWrite,
     prefill: data.prefill,

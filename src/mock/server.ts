@@ -36,6 +36,12 @@ import {
   readBody,
   sendError,
 } from './http.js';
+import {
+  type PlatformName,
+  type PlatformOptions,
+  type PlatformRequest,
+  platformRoutes,
+} from './platforms/index.js';
 import { encodeMessageEvents } from './render.js';
 import {
   assertUniqueNames,
@@ -44,9 +50,11 @@ import {
   type Scenario,
   scenarioAllowsPrefill,
 } from './scenario.js';
+import { DEFAULT_NEXT_TURN_TEXT, isSideRequest, sideAnswerText, textMessage } from './side.js';
 import {
   type FramedStream,
   frameStream,
+  jsonErrorStatus,
   type WireProgress,
   writeJson,
   writeStream,
@@ -61,8 +69,16 @@ export interface MockServerOptions {
   scenarios: Scenario[] | string;
   /** Faults that replace every scenario's own (`lifeline mock --fault`); `x-mock-faults` still wins. */
   faults?: FaultMap;
+  /**
+   * Every client is a coding agent, as if each request carried `x-mock-agent: 1`: a request
+   * that declares no tools is a side request (a title, a topic check), answered with a short
+   * default, never faulted, not an attempt of its run (side.ts).
+   */
+  agent?: boolean;
   /** Called when the response to a `POST /v1/messages` is over (sent, dropped or aborted). */
   onResponse?: (record: MockRequestRecord) => void;
+  /** Vertex AI and Bedrock routes: Bedrock's SigV4 credentials to verify signatures with. */
+  platforms?: PlatformOptions;
 }
 
 /** One `POST /v1/messages` the mock received, for tests. The API key is never kept. */
@@ -71,7 +87,7 @@ export interface MockRequestRecord {
   seq: number;
   /** `x-mock-run`, or `scenario:<name>` without it. */
   runId: string;
-  /** Attempt number within the run, from 1. */
+  /** Attempt number within the run, from 1 (0 for a side request: not an attempt). */
   attempt: number;
   scenario: string | undefined;
   kind: RequestKind | undefined;
@@ -89,11 +105,22 @@ export interface MockRequestRecord {
   containerSkills?: unknown[];
   /** The response message's id and container id. */
   messageId?: string;
+  /**
+   * The response message's `usage.output_tokens`: what answering this request costs when it is
+   * delivered whole (a whole message for a fresh request, the rest of it for a continuation).
+   */
+  outputTokens?: number;
   containerId?: string;
   /** SSE bytes and events that went out (streams only); updated while streaming. */
   sse?: WireProgress;
   /** Request headers, minus credentials. */
   headers: Record<string, string>;
+  /** The cloud platform route it came by (Vertex AI, Bedrock); absent for `/v1/messages`. */
+  platform?: PlatformName;
+  /** The model id in a platform route's path. */
+  platformModel?: string;
+  /** What authenticated a platform request: a bearer token's fingerprint, a SigV4 signature checked. Never the secret. */
+  credential?: string;
   /** The parsed JSON body (undefined when it was not JSON). */
   body: unknown;
 }
@@ -105,8 +132,11 @@ export interface MockServer {
   scenarios: readonly Scenario[];
   /** Every `POST /v1/messages`, in order of arrival. */
   readonly requests: MockRequestRecord[];
-  /** The encoded events of a scenario's uninterrupted stream (what a fault cuts into). */
-  renderedEvents(name: string): readonly Buffer[];
+  /**
+   * The encoded events of a scenario's uninterrupted stream (what a fault cuts into); with a
+   * platform, as it puts them on the wire (Bedrock: binary frames).
+   */
+  renderedEvents(name: string, platform?: PlatformName): readonly Buffer[];
   /** Forgets the request log and every run's attempt counter. */
   reset(): void;
   close(): Promise<void>;
@@ -118,6 +148,8 @@ interface Prepared {
   framed: FramedStream;
   eventLengths: number[];
   json: Buffer;
+  /** The stream as each platform frames it, encoded on first use. */
+  platformWire: Map<PlatformName, { framed: FramedStream; eventLengths: number[] }>;
 }
 
 function prepare(scenario: Scenario, message = scenario.message): Prepared {
@@ -127,7 +159,26 @@ function prepare(scenario: Scenario, message = scenario.message): Prepared {
     framed: frameStream(events, scenario.eventsPerWrite),
     eventLengths: events.map((e) => e.length),
     json: Buffer.from(JSON.stringify(message)),
+    platformWire: new Map(),
   };
+}
+
+/** The response's stream as `platform` puts it on the wire. */
+function wireFor(
+  prepared: Prepared,
+  platform: PlatformRequest['platform'] | undefined,
+): { framed: FramedStream; eventLengths: number[] } {
+  if (platform === undefined) return prepared;
+  let wire = prepared.platformWire.get(platform.name);
+  if (wire === undefined) {
+    const events = platform.encodeEvents(prepared.framed.events);
+    wire = {
+      framed: frameStream(events, prepared.scenario.eventsPerWrite),
+      eventLengths: events.map((e) => e.length),
+    };
+    prepared.platformWire.set(platform.name, wire);
+  }
+  return wire;
 }
 
 interface RunState {
@@ -148,6 +199,9 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
   let seq = 0;
 
   const modelIds = [...new Set(scenarios.map((s) => s.message.model))].sort();
+  const platformRoute = platformRoutes(options.platforms);
+  // Configured for Bedrock: load its wire now, so renderedEvents(name, 'bedrock') works at once.
+  if (options.platforms?.bedrock !== undefined) await platformRoute.platforms.bedrock.load?.();
 
   function selectScenario(req: IncomingMessage): Prepared | string {
     const named = headerValue(req, 'x-mock-scenario');
@@ -166,7 +220,10 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     req: IncomingMessage,
     res: ServerResponse,
     requestId: string,
+    via?: PlatformRequest,
   ): Promise<void> {
+    const platform = via?.platform;
+    await platform?.load?.();
     const raw = await readBody(req);
     const record: MockRequestRecord = {
       seq: ++seq,
@@ -180,6 +237,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       fault: undefined,
       headers: loggedHeaders(req),
       body: undefined,
+      ...(via !== undefined ? { platform: via.platform.name, platformModel: via.model } : {}),
     };
     requests.push(record);
     if (options.onResponse !== undefined) {
@@ -189,7 +247,8 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     const reject = (status: number, errorType: string, message: string) => {
       record.status = status;
       record.validation = { ok: false, errorType, message };
-      sendError(res, status, errorType, message, requestId);
+      if (platform === undefined) sendError(res, status, errorType, message, requestId);
+      else platform.sendError(res, { status, errorType, message, origin: 'model' }, requestId);
     };
     if (raw === 'too-large')
       return reject(
@@ -197,6 +256,17 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         'request_too_large',
         `Request exceeds the maximum size of ${MAX_BODY_BYTES} bytes.`,
       );
+    if (platform !== undefined) {
+      // Every attempt must carry credentials made for it: a SigV4 signature over this very body.
+      const auth = await platform.checkAuth(req, raw);
+      if (!auth.ok) {
+        record.status = auth.status;
+        record.validation = { ok: false, errorType: auth.errorType, message: auth.message };
+        platform.sendError(res, { ...auth, origin: 'platform' }, requestId);
+        return;
+      }
+      record.credential = auth.credential;
+    }
     try {
       record.body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
@@ -205,6 +275,18 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         'invalid_request_error',
         `There was an error parsing the body of your request as JSON: ${(err as Error).message}`,
       );
+    }
+    let platformBetas: string[] = [];
+    if (via !== undefined) {
+      const adapted = via.platform.toMessagesBody(record.body, via);
+      if (!adapted.ok) return reject(400, 'invalid_request_error', adapted.message);
+      record.body = adapted.body;
+      platformBetas = adapted.betas;
+    }
+    const checked = validateMessagesRequest(record.body);
+    const agent = options.agent === true || headerValue(req, 'x-mock-agent') !== undefined;
+    if (agent && checked.ok && isSideRequest(checked.value)) {
+      return answerSide(req, res, record, checked.value, raw.length, requestId);
     }
     const selected = selectScenario(req);
     if (typeof selected === 'string') return reject(400, 'invalid_request_error', selected);
@@ -227,7 +309,6 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       run.faults = parsed.faults;
     }
 
-    const checked = validateMessagesRequest(record.body);
     if (!checked.ok) return reject(400, 'invalid_request_error', checked.message);
     const request = checked.value;
     record.stream = request.stream;
@@ -235,7 +316,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (skills !== undefined) record.containerSkills = skills;
 
     if (scenario.requireBetas) {
-      const sent = betaNames(req.headers['anthropic-beta']);
+      const sent = betaNames([...[req.headers['anthropic-beta'] ?? []].flat(), ...platformBetas]);
       const missing = scenario.betas.filter((b) => !sent.has(b));
       if (missing.length > 0) {
         return reject(
@@ -261,7 +342,16 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     if (plan.kind === 'fresh') {
       response = selected;
       record.messageId = message.id;
+      record.outputTokens = message.usage.output_tokens;
       if (message.container) record.containerId = message.container.id;
+    } else if (plan.kind === 'next-turn') {
+      const next =
+        scenario.nextTurn === undefined
+          ? textMessage(message.model, DEFAULT_NEXT_TURN_TEXT, raw.length)
+          : { ...scenario.nextTurn, id: newId('msg_01') };
+      record.messageId = next.id;
+      record.outputTokens = next.usage.output_tokens;
+      response = prepare(scenario, next);
     } else {
       const continued = continuationMessage(message, plan.content, request, raw.length);
       if (message.container) {
@@ -269,6 +359,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         record.containerId = continued.container?.id;
       }
       record.messageId = continued.id;
+      record.outputTokens = continued.usage.output_tokens;
       response = prepare(scenario, continued);
     }
 
@@ -277,24 +368,97 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
       run.faults ?? options.faults ?? scenario.faults,
       record.attempt,
     );
-    const fault =
-      declared === undefined ? undefined : resolveFault(declared, response.eventLengths);
+    const wire = wireFor(response, request.stream ? platform : undefined);
+    const fault = declared === undefined ? undefined : resolveFault(declared, wire.eventLengths);
     record.fault = fault;
 
     if (fault?.kind === 'http') {
       record.status = fault.status;
-      sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      if (platform === undefined)
+        sendError(res, fault.status, fault.errorType, fault.message, requestId, fault.headers);
+      else
+        platform.sendError(
+          res,
+          {
+            status: fault.status,
+            errorType: fault.errorType,
+            message: fault.message,
+            origin: 'platform',
+          },
+          requestId,
+          fault.headers,
+        );
       return;
     }
     const headers = {
-      ...apiHeaders(requestId),
+      ...(platform === undefined
+        ? apiHeaders(requestId)
+        : platform.responseHeaders(requestId, request.stream)),
       'x-mock-attempt': String(record.attempt),
       'x-mock-request-kind': plan.kind,
     };
     if (!request.stream) {
+      if (platform !== undefined && fault?.kind === 'error' && fault.fires) {
+        // The JSON answer's error, in the platform's shape.
+        record.status = jsonErrorStatus(fault.errorType);
+        const { errorType, message } = fault;
+        platform.sendError(
+          res,
+          { status: record.status, errorType, message, origin: 'model' },
+          requestId,
+        );
+        return;
+      }
       record.status = await writeJson(res, response.json, headers, fault, shutdown.signal);
       return;
     }
+    res.writeHead(200, {
+      ...headers,
+      'content-type': platform?.streamContentType ?? 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'transfer-encoding': 'chunked',
+    });
+    const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
+    record.sse = progress;
+    await writeStream(
+      res,
+      {
+        framed: wire.framed,
+        fault,
+        signal: shutdown.signal,
+        ...(platform !== undefined ? { errorEvent: platform.encodeStreamError } : {}),
+      },
+      progress,
+    );
+  }
+
+  /** A side request of an agent: a short default answer, streamed or not, never faulted. */
+  async function answerSide(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: MockRequestRecord,
+    request: MessagesRequest,
+    requestBytes: number,
+    requestId: string,
+  ): Promise<void> {
+    record.kind = 'side';
+    record.runId = headerValue(req, 'x-mock-run') ?? 'side';
+    record.stream = request.stream;
+    const message = textMessage(request.model, sideAnswerText(request), requestBytes);
+    record.messageId = message.id;
+    record.outputTokens = message.usage.output_tokens;
+    const headers = { ...apiHeaders(requestId), 'x-mock-request-kind': 'side' };
+    if (!request.stream) {
+      record.status = await writeJson(
+        res,
+        Buffer.from(JSON.stringify(message)),
+        headers,
+        undefined,
+        shutdown.signal,
+      );
+      return;
+    }
+    const framed = frameStream(encodeMessageEvents(message), 1);
     res.writeHead(200, {
       ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
@@ -303,15 +467,24 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     });
     const progress: WireProgress = { events: 0, bytes: 0, outcome: 'pending' };
     record.sse = progress;
-    await writeStream(res, { framed: response.framed, fault, signal: shutdown.signal }, progress);
+    await writeStream(res, { framed, fault: undefined, signal: shutdown.signal }, progress);
   }
 
   const server: Server = createServer((req, res) => {
     const requestId = newId('req_011');
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = async () => {
+      const platform = platformRoute.match(req.method, path);
+      if (platform !== undefined) return handleMessages(req, res, requestId, platform);
       if (req.method === 'POST' && path === '/v1/messages')
         return handleMessages(req, res, requestId);
+      if (req.method === 'HEAD') {
+        // A connectivity probe (Claude Code sends HEAD /api/hello at start): 200, no body.
+        req.resume();
+        res.writeHead(200, { 'request-id': requestId, 'content-length': 0 });
+        res.end();
+        return;
+      }
       if (req.method === 'POST' && path === '/v1/messages/count_tokens')
         return handleCountTokens(req, res, requestId);
       if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
@@ -322,7 +495,7 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
         res,
         404,
         'not_found_error',
-        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.`,
+        `Not found: ${req.method} ${path}. The mock serves POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models, HEAD (any path), and the Vertex AI (.../models/MODEL:streamRawPredict) and Bedrock (/model/MODEL/invoke-with-response-stream) routes.`,
         requestId,
       );
     };
@@ -353,10 +526,11 @@ export async function startMock(options: MockServerOptions): Promise<MockServer>
     port: address.port,
     scenarios,
     requests,
-    renderedEvents(name) {
+    renderedEvents(name, platform) {
       const p = prepared.get(name);
       if (p === undefined) throw new Error(`no scenario named "${name}" is loaded`);
-      return p.framed.events;
+      return wireFor(p, platform === undefined ? undefined : platformRoute.platforms[platform])
+        .framed.events;
     },
     reset() {
       requests.length = 0;

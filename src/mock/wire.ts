@@ -69,6 +69,8 @@ export interface StreamPlan {
   fault: ResolvedFault | undefined;
   /** Cuts stalls and trickles short when the server shuts down. */
   signal?: AbortSignal;
+  /** How an `error` fault is written (default: the API's SSE `error` event; Bedrock: an exception frame). */
+  errorEvent?: (errorType: string, message: string) => Buffer;
 }
 
 /** Resolves when the response can take more data, or has closed. */
@@ -262,7 +264,8 @@ export async function writeStream(
       return;
     case 'error':
       if (await writer.writeEvents(fault.afterEvents)) {
-        writer.end('error-event', encodeErrorEvent(fault.errorType, fault.message));
+        const encode = plan.errorEvent ?? encodeErrorEvent;
+        writer.end('error-event', encode(fault.errorType, fault.message));
       }
       return;
     case 'stall': {
@@ -275,6 +278,13 @@ export async function writeStream(
     case 'trickle':
       return writer.trickle(fault.bytesPerWrite, fault.intervalMs);
   }
+}
+
+/** The status a non-streaming answer gets for an `error` fault's type. */
+export function jsonErrorStatus(errorType: string): number {
+  if (errorType === 'overloaded_error') return 529;
+  if (errorType === 'rate_limit_error') return 429;
+  return 500;
 }
 
 /**
@@ -301,12 +311,7 @@ export async function writeJson(
   }
   switch (fault.kind) {
     case 'error': {
-      const status =
-        fault.errorType === 'overloaded_error'
-          ? 529
-          : fault.errorType === 'rate_limit_error'
-            ? 429
-            : 500;
+      const status = jsonErrorStatus(fault.errorType);
       const body = errorBody(fault.errorType, fault.message, headers['request-id'] ?? '');
       res.writeHead(status, {
         ...headers,

@@ -76,10 +76,20 @@ export function isKnownEventType(type: string): type is KnownEventType {
   return (KNOWN_EVENT_TYPES as readonly string[]).includes(type);
 }
 
-/** SSE `error` types that mean "try again", per the API's error docs. */
+/**
+ * SSE `error` types that mean "try again", per the API's error docs. Amazon Bedrock reports
+ * errors inside a stream as exception frames, which `@anthropic-ai/bedrock-sdk` turns into SSE
+ * `error` events typed by the exception's camel-cased name: the transient ones are here too
+ * (`validationException` is the caller's, and is not).
+ */
 export const RETRYABLE_STREAM_ERROR_TYPES: ReadonlySet<string> = new Set([
   'overloaded_error',
   'api_error',
   'rate_limit_error',
   'timeout_error',
+  'modelStreamErrorException',
+  'internalServerException',
+  'serviceUnavailableException',
+  'throttlingException',
+  'modelTimeoutException',
 ]);

@@ -1,2 +1,3 @@
 export * from './blocks.js';
+export * from './cut-event.js';
 export * from './events.js';

@@ -101,6 +101,10 @@ export const proxyConfigSchema = z
      * third of it). When an instance dies, its streams are taken over this long after.
      */
     leaseMs: z.number().int().min(300),
+    /** Serve the status page at /lifeline (default false). */
+    statusPage: z.boolean(),
+    /** Answer the status page for clients other than loopback (default false). */
+    statusPageRemote: z.boolean(),
   })
   .partial()
   .strict();

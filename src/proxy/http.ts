@@ -224,6 +224,12 @@ export function drained(res: ServerResponse): Promise<void> {
 export function routeLabel(path: string): string {
   if (path === '/v1/messages' || path === '/v1/messages/count_tokens') return path;
   if (path === '/healthz' || path === '/metrics') return path;
+  // Cloud platform routes carry project, region and model in the path: one label per method.
+  const vertex = /\/publishers\/anthropic\/models\/[^/]+:(streamRawPredict|rawPredict)$/i.exec(
+    path,
+  );
+  if (vertex !== null) return `vertex:${vertex[1]}`;
+  if (path.startsWith('/model/')) return 'bedrock';
   const known = [
     '/v1/messages/batches',
     '/v1/models',

@@ -41,6 +41,7 @@ import {
   upstreamRequestHeaders,
 } from './http.js';
 import { forward, unreachableMessage } from './passthrough.js';
+import type { VertexRoute } from './platforms.js';
 import { requestForLog, sendResumable, startProducer } from './resumable/producer.js';
 import { toWebHeaders } from './upstream.js';
 
@@ -56,7 +57,15 @@ const STATUS_FOR_ERROR_TYPE: Record<string, number> = {
   overloaded_error: 529,
 };
 
-export async function handleMessages(ex: Exchange, ctx: ProxyContext): Promise<void> {
+/**
+ * `vertex`: the request came by a Vertex AI predict route, the model in its path (see
+ * platforms.ts); the engine sees the body with the model, the upstream without it.
+ */
+export async function handleMessages(
+  ex: Exchange,
+  ctx: ProxyContext,
+  vertex?: VertexRoute,
+): Promise<void> {
   const { res } = ex;
   const limit = bodyLimit(ctx.settings, ex.path);
   acceptBody(ex);
@@ -82,9 +91,16 @@ export async function handleMessages(ex: Exchange, ctx: ProxyContext): Promise<v
     );
     return;
   }
+  if (vertex !== undefined) {
+    if (!vertex.stream || typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      return forward(ex, ctx, read.body);
+    parsed = { ...parsed, model: vertex.model, stream: true };
+  }
   // A body the engine cannot work with goes to the API unchanged: its 400 is the authority.
   if (checkRequestBody(parsed) !== undefined) return forward(ex, ctx, read.body);
   const body = parsed as MessageRequestBody;
+  if (vertex !== undefined)
+    return streamThroughEngine(ex, ctx, body, read.body, false, withoutModel);
   ex.log.model = body.model;
   if (body.stream === true) return streamThroughEngine(ex, ctx, body, read.body, false);
   if (ctx.settings.upgradeNonstreaming) {
@@ -199,19 +215,26 @@ export function failureMessage(err: unknown): string {
   return `lifeline: the stream failed inside the proxy (${err instanceof Error ? err.message : String(err)}); retry the request.`;
 }
 
+/** A Vertex AI attempt's body: the model is in the path. */
+function withoutModel(body: MessageRequestBody): string {
+  const { model: _model, ...rest } = body;
+  return JSON.stringify(rest);
+}
+
 async function streamThroughEngine(
   ex: Exchange,
   ctx: ProxyContext,
   body: MessageRequestBody,
   raw: Buffer | undefined,
   upgraded: boolean,
+  encode: (body: MessageRequestBody) => string = JSON.stringify,
 ): Promise<void> {
   const { res } = ex;
   const headers = upstreamRequestHeaders(ex.req.headers, { rewrittenBody: true });
   const path = ex.path + ex.search;
   const send: Send = async ({ body: attemptBody, signal }) => {
     // The first attempt sends the client's bytes as they came; later ones are the planner's.
-    const payload = attemptBody === body && raw !== undefined ? raw : JSON.stringify(attemptBody);
+    const payload = attemptBody === body && raw !== undefined ? raw : encode(attemptBody);
     try {
       const r = await ctx.upstream.request({
         method: 'POST',
@@ -252,9 +275,12 @@ async function streamThroughEngine(
   if (upgraded) ex.log.upgraded = true;
   ctx.metrics.streams.inc();
 
-  // Resumable: the engine runs on when the client leaves (after it has the stream id).
+  // Resumable: the engine runs on when the client leaves (after it has the stream id). Only
+  // the API's own route: a Vertex AI stream's takeover would need its path and body encoding.
   const producer =
-    ctx.gateway !== undefined && !upgraded ? startProducer(ex, ctx.gateway) : undefined;
+    ctx.gateway !== undefined && !upgraded && encode === JSON.stringify
+      ? startProducer(ex, ctx.gateway)
+      : undefined;
   let result: EngineResult;
   try {
     result = await runStream(

@@ -34,8 +34,10 @@ import { createProxyLogger } from './log.js';
 import { handleMessages } from './messages.js';
 import { ProxyMetrics } from './metrics.js';
 import { forward } from './passthrough.js';
+import { isBedrockPath, refuseBedrock, vertexRoute } from './platforms.js';
 import { createGateway, type Gateway, gatewaySettings } from './resumable/gateway.js';
 import { STREAMS_PREFIX, serveReconnect } from './resumable/reconnect.js';
+import { answerStatus, isStatusPath, StatusBoard, type TraceReportRenderer } from './status.js';
 import { requestTarget, Upstream } from './upstream.js';
 
 export interface ProxyOptions extends ProxyConfig {
@@ -47,6 +49,8 @@ export interface ProxyOptions extends ProxyConfig {
   processMetrics?: boolean;
   /** Called with the recovery report of every protected request (`lifeline run` sums them). */
   onReport?: (report: RecoveryReport) => void;
+  /** Renders a trace as HTML for the status page's report links (the CLI passes analyze's). */
+  traceReport?: TraceReportRenderer;
 }
 
 export interface ProxyServer {
@@ -94,7 +98,14 @@ function clientErrorResponse(err: Error & { code?: string }): string {
 }
 
 export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServer> {
-  const { logger: givenLogger, logDestination, processMetrics, onReport, ...config } = options;
+  const {
+    logger: givenLogger,
+    logDestination,
+    processMetrics,
+    onReport,
+    traceReport,
+    ...config
+  } = options;
   const settings: ResolvedProxyConfig = {
     ...DEFAULT_CONFIG,
     ...parseProxyConfig(config, 'proxy options'),
@@ -118,12 +129,15 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       ? await createGateway(gatewaySettings(settings), metrics.registry, logger)
       : undefined;
   const ctx: ProxyContext = { settings, upstream, metrics, logger, onReport, gateway };
+  // The status page (status.ts): off unless asked for.
+  const statusBoard = settings.statusPage === true ? new StatusBoard() : undefined;
   let closing = false;
   let drainedWaiters: Array<() => void> = [];
 
   const finish = (ex: Exchange, started: number) => {
     if (!active.delete(ex)) return;
     controllers.delete(ex);
+    statusBoard?.finished(ex);
     const wasForwarding = forwarding.delete(ex);
     const { res } = ex;
     const completed = res.writableFinished;
@@ -164,6 +178,14 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   const route = async (ex: Exchange): Promise<void> => {
     const { method, path } = ex;
     if (LOCAL_PATHS.has(path)) return answerLocal(ex, metrics, readiness);
+    if (statusBoard !== undefined && isStatusPath(path)) {
+      return answerStatus(ex, statusBoard, {
+        traceDir: settings.traceDir,
+        traceContent: settings.traceContent,
+        allowRemote: settings.statusPageRemote === true,
+        renderReport: traceReport,
+      });
+    }
     // Refusals come before the body is read (or, with Expect: 100-continue, even sent).
     if (closing) {
       metrics.refused.inc({ reason: 'draining' });
@@ -192,6 +214,10 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     if (gateway !== undefined && path.startsWith(STREAMS_PREFIX)) {
       return serveReconnect(ex, ctx, gateway);
     }
+    // Vertex AI's predict routes run through the engine too; Bedrock's cannot (platforms.ts).
+    const vertex = vertexRoute(method, path);
+    if (vertex !== undefined) return handleMessages(ex, ctx, vertex);
+    if (isBedrockPath(path)) return refuseBedrock(ex);
     if (MESSAGES_PATHS.has(path)) {
       if (method === 'POST') return handleMessages(ex, ctx);
       // Browsers' CORS preflight is the API's to answer.
@@ -221,6 +247,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       expectsContinue,
     };
     active.add(ex);
+    statusBoard?.arrived(ex);
     controllers.set(ex, controller);
     res.on('close', () => {
       if (!res.writableFinished && !controller.signal.aborted) {

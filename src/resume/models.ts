@@ -12,8 +12,45 @@ export type ContinuationForm = 'prefill' | 'continue';
 export const PREFILL_REFUSED_MESSAGE =
   'This model does not support assistant message prefill. The conversation must end with a user message.';
 
-/** Parses `claude-opus-4-6`, `claude-sonnet-4-5-20250929`, `claude-3-5-sonnet-20241022`... */
-export function modelGeneration(model: string): { major: number; minor: number } | undefined {
+/** A Bedrock model ARN: foundation model or (cross-region / system-defined) inference profile. */
+const BEDROCK_ARN =
+  /^arn:aws[\w-]*:bedrock:[^:]*:\d*:(?:foundation-model|inference-profile|system-defined-inference-profile)\/(.+)$/;
+/** Bedrock's `anthropic.` provider prefix, after an inference profile's geography (`us.`, `eu.`, `apac.`, `global.`, `us-gov.`). */
+const BEDROCK_PROVIDER = /^(?:[a-z]+(?:-[a-z]+)?\.)?anthropic\./;
+/** Bedrock's model version suffix: `-v1`, `-v1:0`, `-v2:0`. */
+const BEDROCK_VERSION = /-v\d+(?::\d+)?$/;
+
+/**
+ * The Anthropic model id inside a cloud platform's model id, so that the table applies to it:
+ * Bedrock `anthropic.claude-opus-4-6-v1`, inference profiles
+ * (`us.anthropic.claude-sonnet-4-5-20250929-v1:0`) and their ARNs
+ * (`arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-opus-4-6-v1`);
+ * Vertex AI `claude-opus-4-6@20260101`, `claude-3-5-sonnet-v2@20241022`. Any other id comes
+ * back unchanged; an application inference profile's ARN names no model, so it stays unknown
+ * (and gets the continuation turn, which every model accepts).
+ */
+export function canonicalModel(model: string): string {
+  let id = model.trim();
+  const arn = BEDROCK_ARN.exec(id);
+  if (arn !== null) id = arn[1] ?? id;
+  const bedrock = BEDROCK_PROVIDER.test(id);
+  id = id.replace(BEDROCK_PROVIDER, '');
+  // Vertex: `@date` (or `@latest`), and a `-v2` that names a revision before it.
+  const at = id.indexOf('@');
+  const vertex = at > 0;
+  if (vertex) id = id.slice(0, at);
+  if (bedrock || vertex) id = id.replace(BEDROCK_VERSION, '');
+  return id;
+}
+
+/**
+ * Parses `claude-opus-4-6`, `claude-sonnet-4-5-20250929`, `claude-3-5-sonnet-20241022`..., and
+ * the platform ids `canonicalModel` reads (`anthropic.claude-opus-4-6-v1`, `claude-opus-4-6@20260101`).
+ */
+export function modelGeneration(
+  platformModel: string,
+): { major: number; minor: number } | undefined {
+  const model = canonicalModel(platformModel);
   // New style: claude-<family>-<major>[-<minor>][-<date>]
   const modern = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?(?:$|[-@:.])/.exec(
     model,

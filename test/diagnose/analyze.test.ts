@@ -158,6 +158,91 @@ describe('lifeline analyze on a capture of the seed incident', () => {
   });
 });
 
+describe('lifeline analyze names the event a stream died inside', () => {
+  /** The seed capture cut inside block 38's first delta, 20 bytes into its partial_json. */
+  function firstDeltaCapture(): string {
+    const text = readFileSync(SEED_CAPTURE_FILE, 'utf8');
+    const marker =
+      '"index":38,"delta":{"type":"input_json_delta","partial_json":"{\\"command\\":\\"create\\",';
+    const at = text.indexOf(marker);
+    expect(at).toBeGreaterThan(0);
+    const file = join(dir, 'first-delta.sse');
+    writeFileSync(file, text.slice(0, at + marker.length));
+    return file;
+  }
+
+  it('says which delta was cut and how far into its partial_json, in text and JSON', async () => {
+    const file = firstDeltaCapture();
+    const { out } = await cli(['analyze', file]);
+    expect(out).toContain(
+      "died in block 38, text_editor_code_execution (server_tool_use), before its first delta was whole: block 38's input_json_delta cut 20 bytes into its partial_json",
+    );
+    expect(out).toContain(
+      "Cut off:       block 38's input_json_delta cut 20 bytes into its partial_json",
+    );
+    const { incident } = JSON.parse((await cli(['analyze', file, '--json'])).out) as AnalyzeResult;
+    expect(incident.stream?.tail?.cut).toMatchObject({
+      event: 'content_block_delta',
+      index: 38,
+      deltaType: 'input_json_delta',
+      deltaTypeFrom: 'event',
+      payloadField: 'partial_json',
+      payloadBytes: 20,
+      payloadComplete: false,
+    });
+  });
+
+  it('infers the delta type from the block when the bytes stop before it (the seed capture)', async () => {
+    const { incident } = JSON.parse(
+      (await cli(['analyze', SEED_CAPTURE_FILE, '--json'])).out,
+    ) as AnalyzeResult;
+    expect(incident.stream?.tail).toMatchObject({
+      bytes: 76,
+      event: 'content_block_delta',
+      cut: { index: 38, deltaType: 'input_json_delta', deltaTypeFrom: 'block', bytes: 76 },
+    });
+    const { out } = await cli(['analyze', SEED_CAPTURE_FILE]);
+    expect(out).toContain(
+      "block 38's next delta (input_json_delta, as its earlier deltas) cut 76 bytes into the event, before its delta type",
+    );
+  });
+
+  it('reads the cut event from a trace as from a capture', async () => {
+    const trace = await traceSeedRun('trace-cut', false);
+    const cutLines = readFileSync(trace, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"cut"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(cutLines).toHaveLength(1);
+    expect(cutLines[0]).toMatchObject({
+      attempt: 1,
+      bytes: 76,
+      event: 'content_block_delta',
+      index: 38,
+    });
+    const fromTrace = JSON.parse((await cli(['analyze', trace, '--json'])).out) as AnalyzeResult;
+    const fromCapture = JSON.parse(
+      (await cli(['analyze', SEED_CAPTURE_FILE, '--json'])).out,
+    ) as AnalyzeResult;
+    expect(fromTrace.incident.stream?.tail).toEqual(fromCapture.incident.stream?.tail);
+  });
+
+  it('still reads a trace written before cut records (the tail from the report)', async () => {
+    const trace = await traceSeedRun('trace-old', false);
+    const old = join(dir, 'old-trace.jsonl');
+    writeFileSync(
+      old,
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((l) => !l.includes('"type":"cut"'))
+        .join('\n'),
+    );
+    const { incident } = JSON.parse((await cli(['analyze', old, '--json'])).out) as AnalyzeResult;
+    expect(incident.stream?.tail).toEqual({ bytes: 76, event: undefined });
+    expect(incident.stream?.open?.receivedBytes).toBe(20);
+  });
+});
+
 describe('lifeline analyze on other captures', () => {
   it('says there was no failure for a complete stream', async () => {
     const clean = join(dir, 'clean.sse');
@@ -404,6 +489,13 @@ describe('lifeline analyze on bad input', () => {
 
   it('rejects a missing file', async () => {
     await expectBadInput(['analyze', join(dir, 'nope.sse')], /no such file/);
+  });
+
+  it('says so when the HTML report cannot be written, and prints nothing else', async () => {
+    await expectBadInput(
+      ['analyze', SEED_CAPTURE_FILE, '--html', join(dir, 'no-such-dir', 'report.html')],
+      /^lifeline analyze: cannot write .*no-such-dir.*report\.html: ENOENT/,
+    );
   });
 
   it('rejects an empty file', async () => {

@@ -10,16 +10,19 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { LifelineError } from '../../errors.js';
-import { analyzeCapture } from './capture.js';
+import { analyzeCaptureTimeline } from './capture.js';
 import { summaryLine } from './format.js';
 import { ANALYZE_SCHEMA, type AnalyzeResult, type Incident } from './incident.js';
-import { analyzeTrace } from './trace.js';
+import type { Timeline } from './timeline.js';
+import { analyzeTraceTimeline } from './trace.js';
 import { isTraceHeaderLine, readTrace, TraceReadError } from './trace-read.js';
 
 export { formatAnalysis } from './format.js';
+export { type HtmlReportOptions, renderHtmlReport } from './html.js';
 export {
   ANALYZE_SCHEMA,
   type AnalyzeResult,
+  type CutFacts,
   type EndKind,
   type FailureFacts,
   type Incident,
@@ -30,6 +33,8 @@ export {
   type StreamFacts,
   type ToolInputFacts,
 } from './incident.js';
+export { CONTENT_KEPT_CHARS } from './tally.js';
+export type { AttemptTimeline, BlockSpan, SeamFacts, Timeline } from './timeline.js';
 export { ACTIVE_TRANSFER_MS } from './trace.js';
 export { readTrace, type Trace, TraceReadError, type TraceReadErrorType } from './trace-read.js';
 
@@ -93,6 +98,24 @@ function isBlank(bytes: Uint8Array): boolean {
 
 /** Analyzes the bytes of a capture or a trace. `file` only names it in the result. */
 export function analyzeBytes(bytes: Uint8Array, file?: string): AnalyzeResult {
+  return analyzeWithTimeline(bytes, file).result;
+}
+
+/** What the HTML report needs: the analysis and the timeline it draws. */
+export interface AnalyzedIncident {
+  result: AnalyzeResult;
+  timeline: Timeline;
+}
+
+/**
+ * `analyzeBytes`, plus the timeline of every attempt. Block content is kept (the first
+ * CONTENT_KEPT_CHARS per block) only with `keepContent` and a source that has it.
+ */
+export function analyzeWithTimeline(
+  bytes: Uint8Array,
+  file?: string,
+  options: { keepContent?: boolean } = {},
+): AnalyzedIncident {
   const name = file ?? 'the input';
   if (isBlank(bytes)) {
     throw new AnalyzeInputError(
@@ -105,7 +128,8 @@ export function analyzeBytes(bytes: Uint8Array, file?: string): AnalyzeResult {
     throw new AnalyzeInputError('unrecognised', `${name} cannot be analyzed: ${kind.reason}`);
   }
   if (kind === 'capture') {
-    return result(file, kind, bytes.length, analyzeCapture(bytes));
+    const { incident, timeline } = analyzeCaptureTimeline(bytes, options);
+    return { result: result(file, kind, bytes.length, incident), timeline };
   }
   let trace: ReturnType<typeof readTrace>;
   try {
@@ -116,7 +140,8 @@ export function analyzeBytes(bytes: Uint8Array, file?: string): AnalyzeResult {
     }
     throw err;
   }
-  return result(file, kind, bytes.length, analyzeTrace(trace));
+  const { incident, timeline } = analyzeTraceTimeline(trace, options);
+  return { result: result(file, kind, bytes.length, incident), timeline };
 }
 
 function result(
@@ -130,6 +155,18 @@ function result(
 
 /** Reads and analyzes a file. Throws `AnalyzeInputError` for a file it cannot use. */
 export function analyzeFile(path: string): AnalyzeResult {
+  return analyzeBytes(readInput(path), path);
+}
+
+/** `analyzeFile`, plus the timeline (see `analyzeWithTimeline`). */
+export function analyzeFileWithTimeline(
+  path: string,
+  options: { keepContent?: boolean } = {},
+): AnalyzedIncident {
+  return analyzeWithTimeline(readInput(path), path, options);
+}
+
+function readInput(path: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory()) {
@@ -151,5 +188,5 @@ export function analyzeFile(path: string): AnalyzeResult {
       { cause: err },
     );
   }
-  return analyzeBytes(bytes, path);
+  return bytes;
 }

@@ -14,12 +14,18 @@ import {
   parseStreamEvent,
   utf8ByteLength,
 } from '../../message/index.js';
-import type { StreamEvent, UnknownStreamEvent } from '../../protocol/index.js';
+import {
+  describeCutEvent,
+  type StreamEvent,
+  type UnknownStreamEvent,
+} from '../../protocol/index.js';
 import { SseFramer } from '../../sse/index.js';
+import { cutFacts } from './cut.js';
 import type { FailureFacts, Incident, StreamFacts } from './incident.js';
 import { categorize } from './incident.js';
 import { planFromCapture } from './plan.js';
 import { type EventSummary, largestToolInput, StreamTally } from './tally.js';
+import type { Timeline } from './timeline.js';
 
 const LF = 10;
 const CR = 13;
@@ -71,7 +77,7 @@ function isWhitespace(bytes: Uint8Array): boolean {
 }
 
 /** The summary of one parsed event, for the tally. */
-function summarize(type: string, data: Json, bytes: number): EventSummary {
+function summarize(type: string, data: Json, bytes: number, keepContent: boolean): EventSummary {
   const summary: EventSummary = { event: type, bytes };
   if (typeof data.index === 'number') summary.index = data.index;
   if (type === 'content_block_start' && isObject(data.content_block)) {
@@ -81,6 +87,7 @@ function summarize(type: string, data: Json, bytes: number): EventSummary {
     if (isObject(block.input) && Object.keys(block.input).length > 0) {
       summary.startInputBytes = utf8ByteLength(JSON.stringify(block.input));
     }
+    if (keepContent) summary.content = JSON.stringify(block);
   } else if (type === 'content_block_delta' && isObject(data.delta)) {
     const delta = data.delta;
     if (typeof delta.type === 'string') summary.deltaType = delta.type;
@@ -88,6 +95,7 @@ function summarize(type: string, data: Json, bytes: number): EventSummary {
       const value = delta[field];
       if (typeof value === 'string') {
         summary.payloadBytes = utf8ByteLength(value);
+        if (keepContent) summary.content = value;
         break;
       }
     }
@@ -102,6 +110,15 @@ function summarize(type: string, data: Json, bytes: number): EventSummary {
 
 /** Analyzes the bytes of a captured SSE body. */
 export function analyzeCapture(bytes: Uint8Array): Incident {
+  return analyzeCaptureTimeline(bytes).incident;
+}
+
+/** The incident, and the timeline the HTML report draws (block content only with `keepContent`). */
+export function analyzeCaptureTimeline(
+  bytes: Uint8Array,
+  options: { keepContent?: boolean } = {},
+): { incident: Incident; timeline: Timeline } {
+  const keepContent = options.keepContent === true;
   const { status, bodyStart } = splitHead(bytes);
   const body = bytes.subarray(bodyStart);
   // No size limit: the capture is already in memory, and a huge event is a finding, not an error.
@@ -109,7 +126,7 @@ export function analyzeCapture(bytes: Uint8Array): Incident {
   const frames = framer.push(body);
   const { rest } = framer.end();
 
-  const tally = new StreamTally(1);
+  const tally = new StreamTally(1, { keepContent });
   const accumulator = new MessageAccumulator();
   const events: Array<{ type: string; data: Json; raw: Uint8Array }> = [];
   let protocolError: string | undefined;
@@ -126,7 +143,7 @@ export function analyzeCapture(bytes: Uint8Array): Incident {
     }
     const data = parsed as unknown as Json;
     const type = frame.event ?? parsed.type;
-    tally.push(summarize(type, data, frame.raw.length));
+    tally.push(summarize(type, data, frame.raw.length, keepContent));
     accumulator.push(parsed);
     events.push({ type, data, raw: frame.raw });
   }
@@ -137,6 +154,8 @@ export function analyzeCapture(bytes: Uint8Array): Incident {
     event: tailBytes > 0 ? tailEventType(new TextDecoder().decode(rest)) : undefined,
   };
   const stream = tally.facts(tail);
+  const cut = tailBytes > 0 ? describeCutEvent(rest) : undefined;
+  if (cut !== undefined && stream.tail !== undefined) stream.tail.cut = cutFacts(cut, stream.open);
   const snapshot = accumulator.snapshot();
   const model = snapshot.message?.model;
   const notes: string[] = [];
@@ -193,7 +212,7 @@ export function analyzeCapture(bytes: Uint8Array): Incident {
     notes.push('no message_start: the stream failed before the message began');
   }
 
-  return {
+  const incident: Incident = {
     source: 'capture',
     model,
     messageId: snapshot.message?.id,
@@ -208,6 +227,30 @@ export function analyzeCapture(bytes: Uint8Array): Incident {
     would,
     notes,
   };
+  const timeline: Timeline = {
+    hasTimes: false,
+    hasContent: keepContent,
+    attempts: [
+      {
+        attempt: 1,
+        strategy: 'first',
+        status,
+        startT: undefined,
+        endT: undefined,
+        bytes: body.length,
+        events: stream.events,
+        blocks: tally.spans(),
+        end: failure?.end ?? 'complete',
+        failure:
+          failure === undefined ? undefined : { kind: failure.kind, message: failure.message },
+        open: stream.open,
+        tail: stream.tail,
+      },
+    ],
+    seams: [],
+    totalMs: undefined,
+  };
+  return { incident, timeline };
 }
 
 function endFacts(

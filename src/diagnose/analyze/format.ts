@@ -5,8 +5,10 @@
  * it is meant to be pasted into a ticket.
  */
 import { formatByteSize } from '../../message/index.js';
+import { cutPhrase } from './cut.js';
 import type {
   AnalyzeResult,
+  CutFacts,
   FailureFacts,
   Incident,
   LifelineDid,
@@ -34,13 +36,22 @@ function toolLabel(input: ToolInputFacts): string {
   return input.toolName ?? input.blockType;
 }
 
-/** Where the stream died, as a phrase: "in text_editor_code_execution (...) input_json_delta at 20 bytes". */
-function diedIn(open: OpenBlockFacts): string {
+/**
+ * Where the stream died, as a phrase: "in block 38, text_editor_code_execution (...),
+ * input_json_delta at 20 bytes", then the event it died inside when one was cut.
+ */
+function diedIn(open: OpenBlockFacts, cut: CutFacts | undefined): string {
   const delta =
     open.deltaType === undefined
-      ? 'before its first delta'
+      ? cut === undefined
+        ? 'before its first delta'
+        : 'before its first delta was whole'
       : `${open.deltaType} at ${open.receivedBytes} bytes`;
-  return `in block ${open.index}, ${blockLabel(open)}, ${delta}`;
+  const then =
+    cut === undefined
+      ? ''
+      : `${open.deltaType === undefined ? ':' : ', then'} ${cutPhrase(cut, open)}`;
+  return `in block ${open.index}, ${blockLabel(open)}, ${delta}${then}`;
 }
 
 function blockTypeSummary(types: Record<string, number>): string {
@@ -64,8 +75,10 @@ export function summaryLine(incident: Incident): string {
   }
   const facts: string[] = [];
   facts.push(`${plural(s.completedBlocks, 'content block')} streamed before the drop`);
-  if (s.open !== undefined) facts.push(`the stream died ${diedIn(s.open)}`);
+  if (s.open !== undefined) facts.push(`the stream died ${diedIn(s.open, s.tail?.cut)}`);
   else if (f.end === 'http-status' || f.end === 'connect') facts.push(f.closedBy);
+  else if (s.tail?.cut !== undefined)
+    facts.push(`the stream died between blocks: ${cutPhrase(s.tail.cut, undefined)}`);
   else facts.push('the stream died between blocks');
   const largest = largestToolInput(s.toolInputs);
   if (largest !== undefined) {
@@ -114,6 +127,15 @@ function streamLines(s: StreamFacts, f: FailureFacts | undefined): string[] {
     );
   } else if (f !== undefined && s.messageStart) {
     lines.push('  Died in:       between blocks (no block was open)');
+  }
+  if (s.tail?.cut !== undefined) {
+    const cut = s.tail.cut;
+    lines.push(
+      `  Cut off:       ${cutPhrase(cut, s.open)}` +
+        (cut.deltaTypeFrom === 'block'
+          ? ' (the delta type is inferred: its bytes stop before it)'
+          : ''),
+    );
   }
   if (s.toolInputs.length > 0) {
     const largest = largestToolInput(s.toolInputs)!;
@@ -271,7 +293,7 @@ export function formatAnalysis(result: AnalyzeResult): string {
     const end =
       later.end === 'complete'
         ? `completed (message_stop, ${plural(later.stream.completedBlocks, 'block')})`
-        : `failed too (${later.end}${later.stream.open !== undefined ? `, ${diedIn(later.stream.open)}` : ''})`;
+        : `failed too (${later.end}${later.stream.open !== undefined ? `, ${diedIn(later.stream.open, later.stream.tail?.cut)}` : ''})`;
     lines.push(`  Attempt ${later.attempt}:     ${later.strategy}: ${end}`);
   }
   if (incident.did !== undefined) {

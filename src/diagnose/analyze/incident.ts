@@ -5,6 +5,8 @@
  * in a trace without content) are left out rather than guessed.
  */
 
+import type { CutEvent } from '../../protocol/index.js';
+
 export const ANALYZE_SCHEMA = 'lifeline.analyze/1';
 
 /** Who has to act on a failure: the categories of `lifeline explain` (docs/diagnostics.md, "explain"). */
@@ -61,9 +63,19 @@ export interface StreamFacts {
   /**
    * Bytes after the last complete event (an event cut off before its blank line), and that
    * event's type when its `event:` line made it. `undefined` when unknown (trace without a
-   * report); `bytes: 0` when the body ended on an event boundary.
+   * report); `bytes: 0` when the body ended on an event boundary. `cut`: what the cut event's
+   * visible bytes name (a capture, or a trace with a `cut` record).
    */
-  tail: { bytes: number; event: string | undefined } | undefined;
+  tail: { bytes: number; event: string | undefined; cut?: CutFacts | undefined } | undefined;
+}
+
+/** The event the stream died inside (see cut.ts). */
+export interface CutFacts extends CutEvent {
+  /**
+   * Where `deltaType` comes from: the cut event's own bytes (`event`), or the open block's
+   * earlier deltas or type when the bytes stop before the delta type (`block`).
+   */
+  deltaTypeFrom: 'event' | 'block' | undefined;
 }
 
 /**

@@ -27,6 +27,34 @@ export interface EventSummary {
   /** On `error`. */
   errorType?: string | undefined;
   errorMessage?: string | undefined;
+  /** ms since the request started (traces). */
+  t?: number | undefined;
+  /** The delta's payload, or the started block's JSON (only when content is kept). */
+  content?: string | undefined;
+}
+
+/** Characters of a block's content a report keeps (the rest is counted, not kept). */
+export const CONTENT_KEPT_CHARS = 2_000;
+
+/** One content block of an attempt, for the report's timeline. */
+export interface BlockSpan {
+  index: number;
+  blockType: string;
+  toolName: string | undefined;
+  /** The last delta type received. */
+  deltaType: string | undefined;
+  deltaCount: number;
+  /** UTF-8 bytes of its delta payloads (signatures excluded), or of an input that came whole. */
+  payloadBytes: number;
+  /** Raw bytes of its events (start, deltas, stop), SSE framing included. */
+  eventBytes: number;
+  /** ms since the request started: its start event and its last event (traces). */
+  startT: number | undefined;
+  endT: number | undefined;
+  /** It reached content_block_stop. */
+  complete: boolean;
+  /** The first CONTENT_KEPT_CHARS of its content, only when content is kept. */
+  content: string | undefined;
 }
 
 interface Open {
@@ -66,15 +94,20 @@ export class StreamTally {
   #toolInputs: ToolInputFacts[] = [];
   #lastEvent: string | undefined;
   #error: { type: string; message: string | undefined } | undefined;
+  #spans: BlockSpan[] = [];
+  #openSpans = new Map<number, BlockSpan>();
+  readonly #keepContent: boolean;
 
-  constructor(attempt: number) {
+  constructor(attempt: number, options: { keepContent?: boolean } = {}) {
     this.attempt = attempt;
+    this.#keepContent = options.keepContent === true;
   }
 
   push(e: EventSummary): void {
     this.#events++;
     this.#bytes += e.bytes;
     this.#lastEvent = e.event;
+    this.#span(e);
     switch (e.event) {
       case 'message_start':
         this.#messageStart = true;
@@ -143,6 +176,54 @@ export class StreamTally {
     }
   }
 
+  /** Keeps the timeline's block spans (constant work per event). */
+  #span(e: EventSummary): void {
+    if (e.index === undefined) return;
+    if (e.event === 'content_block_start') {
+      const span: BlockSpan = {
+        index: e.index,
+        blockType: e.blockType ?? 'unknown',
+        toolName: e.toolName,
+        deltaType: undefined,
+        deltaCount: 0,
+        payloadBytes: e.startInputBytes ?? 0,
+        eventBytes: e.bytes,
+        startT: e.t,
+        endT: e.t,
+        complete: false,
+        content: undefined,
+      };
+      this.#spans.push(span);
+      this.#openSpans.set(e.index, span);
+      if (this.#keepContent && e.content !== undefined) span.content = keep(undefined, e.content);
+      return;
+    }
+    const span = this.#openSpans.get(e.index);
+    if (span === undefined) return;
+    span.eventBytes += e.bytes;
+    span.endT = e.t ?? span.endT;
+    if (e.event === 'content_block_delta') {
+      span.deltaCount++;
+      span.deltaType = e.deltaType;
+      if (e.deltaType !== 'signature_delta') {
+        // A delta-streamed input replaces the empty `{}` of its start.
+        if (span.deltaCount === 1 && e.deltaType === 'input_json_delta') span.payloadBytes = 0;
+        span.payloadBytes += e.payloadBytes ?? 0;
+        if (this.#keepContent && e.content !== undefined) {
+          span.content = keep(span.deltaCount === 1 ? undefined : span.content, e.content);
+        }
+      }
+    } else if (e.event === 'content_block_stop') {
+      span.complete = true;
+      this.#openSpans.delete(e.index);
+    }
+  }
+
+  /** The attempt's content blocks in stream order (copies). */
+  spans(): BlockSpan[] {
+    return this.#spans.map((span) => ({ ...span }));
+  }
+
   get events(): number {
     return this.#events;
   }
@@ -181,6 +262,13 @@ export class StreamTally {
       tail,
     };
   }
+}
+
+/** `content` appended to `kept`, up to CONTENT_KEPT_CHARS. */
+function keep(kept: string | undefined, content: string): string {
+  const base = kept ?? '';
+  if (base.length >= CONTENT_KEPT_CHARS) return base;
+  return base + content.slice(0, CONTENT_KEPT_CHARS - base.length);
 }
 
 /** The largest of the tool inputs, or `undefined` when there are none. */

@@ -52,6 +52,22 @@ export interface TraceEvent {
   errorType: string | undefined;
   /** The tool's name on `content_block_start`, when the writer recorded it (or the content). */
   toolName: string | undefined;
+  /** The payload or started block, when the trace was recorded with content. */
+  content: string | undefined;
+}
+
+/** A `cut` record: the attempt ended inside an event (CutEvent in src/protocol). */
+export interface TraceCut {
+  attempt: number;
+  t: number;
+  bytes: number;
+  event: string | undefined;
+  index: number | undefined;
+  blockType: string | undefined;
+  deltaType: string | undefined;
+  payloadField: string | undefined;
+  payloadBytes: number | undefined;
+  payloadComplete: boolean | undefined;
 }
 
 export interface TraceFailure {
@@ -59,6 +75,19 @@ export interface TraceFailure {
   t: number;
   kind: string;
   message: string;
+}
+
+/** A seam of the report (SeamRecord in src/resume). */
+export interface TraceSeam {
+  attempt: number;
+  blockIndex: number;
+  offset: number;
+  trimmed: number;
+  rule: string;
+  removed: string[];
+  whitespace: string;
+  confidence: string;
+  excerpt: { before: string; removed: string; after: string } | undefined;
 }
 
 /** The recovery report line, as far as analyze reads it (RecoveryReport in src/resume). */
@@ -71,8 +100,10 @@ export interface TraceReport {
     status: number | undefined;
     bytes: number | undefined;
     events: number | undefined;
+    startedAtMs: number | undefined;
     durationMs: number | undefined;
   }>;
+  seams: TraceSeam[];
   failures: string[];
   strategies: string[];
   discardedBytes: number;
@@ -99,6 +130,8 @@ export interface Trace {
   attempts: TraceAttempt[];
   events: TraceEvent[];
   failures: TraceFailure[];
+  /** Events an attempt ended inside (writers before `cut` records existed leave it empty). */
+  cuts: TraceCut[];
   /** Absent when the process ended before the request did. */
   report: TraceReport | undefined;
   /** Whether `content` was recorded (delta payloads and started blocks). */
@@ -163,6 +196,28 @@ function requiredNumber(line: Json, field: string, at: number, type: string): nu
   return value;
 }
 
+function readSeam(seam: Json): TraceSeam {
+  const excerpt = isObject(seam.excerpt) ? seam.excerpt : undefined;
+  return {
+    attempt: num(seam.attempt) ?? 0,
+    blockIndex: num(seam.blockIndex) ?? 0,
+    offset: num(seam.offset) ?? 0,
+    trimmed: num(seam.trimmed) ?? 0,
+    rule: str(seam.rule) ?? 'unknown',
+    removed: strings(seam.removed),
+    whitespace: str(seam.whitespace) ?? 'none',
+    confidence: str(seam.confidence) ?? 'unknown',
+    excerpt:
+      excerpt === undefined
+        ? undefined
+        : {
+            before: str(excerpt.before) ?? '',
+            removed: str(excerpt.removed) ?? '',
+            after: str(excerpt.after) ?? '',
+          },
+  };
+}
+
 function readReport(line: Json): TraceReport {
   const attempts = Array.isArray(line.attempts) ? line.attempts.filter(isObject) : [];
   return {
@@ -174,8 +229,10 @@ function readReport(line: Json): TraceReport {
       status: num(a.status),
       bytes: num(a.bytes),
       events: num(a.events),
+      startedAtMs: num(a.startedAtMs),
       durationMs: num(a.durationMs),
     })),
+    seams: (Array.isArray(line.seams) ? line.seams.filter(isObject) : []).map(readSeam),
     failures: strings(line.failures),
     strategies: strings(line.strategies),
     discardedBytes: num(line.discardedBytes) ?? 0,
@@ -212,6 +269,7 @@ export function readTrace(text: string): Trace {
     attempts: [],
     events: [],
     failures: [],
+    cuts: [],
     report: undefined,
     hasContent: false,
     lines: rawLines.length,
@@ -307,6 +365,7 @@ export function readTrace(text: string): Trace {
           stopReason: str(value.stopReason),
           errorType: str(value.errorType),
           toolName: str(value.name) ?? str(value.toolName) ?? nameFromContent(value.content),
+          content: str(value.content),
         });
         break;
       }
@@ -316,6 +375,21 @@ export function readTrace(text: string): Trace {
           t: requiredNumber(value, 't', at, 'failure'),
           kind: str(value.kind) ?? 'unknown',
           message: str(value.message) ?? '',
+        });
+        break;
+      case 'cut':
+        trace.cuts.push({
+          attempt: requiredNumber(value, 'attempt', at, 'cut'),
+          t: requiredNumber(value, 't', at, 'cut'),
+          bytes: num(value.bytes) ?? 0,
+          event: str(value.event),
+          index: num(value.index),
+          blockType: str(value.blockType),
+          deltaType: str(value.deltaType),
+          payloadField: str(value.payloadField),
+          payloadBytes: num(value.payloadBytes),
+          payloadComplete:
+            typeof value.payloadComplete === 'boolean' ? value.payloadComplete : undefined,
         });
         break;
       case 'report':

@@ -3,9 +3,11 @@
  * cannot show: timings (did the stream go quiet before it failed, or was it cut while bytes
  * were flowing?) and what lifeline actually did (the report: attempts, strategies, cost).
  */
+import { cutFacts } from './cut.js';
 import type { EndKind, FailureFacts, Incident, LifelineDid, StreamFacts } from './incident.js';
 import { categorize } from './incident.js';
 import { largestToolInput, StreamTally } from './tally.js';
+import type { AttemptTimeline, Timeline } from './timeline.js';
 import type { Trace, TraceFailure } from './trace-read.js';
 
 /**
@@ -106,11 +108,24 @@ function failureFacts(
 }
 
 export function analyzeTrace(trace: Trace): Incident {
+  return analyzeTraceTimeline(trace).incident;
+}
+
+/** The incident, and the timeline the HTML report draws (block content only with `keepContent`). */
+export function analyzeTraceTimeline(
+  trace: Trace,
+  options: { keepContent?: boolean } = {},
+): { incident: Incident; timeline: Timeline } {
+  const keepContent = options.keepContent === true && trace.hasContent;
   const byAttempt = new Map<number, AttemptStreams>();
   const streams = (attempt: number): AttemptStreams => {
     let s = byAttempt.get(attempt);
     if (s === undefined) {
-      s = { tally: new StreamTally(attempt), lastEventT: undefined, errorType: undefined };
+      s = {
+        tally: new StreamTally(attempt, { keepContent }),
+        lastEventT: undefined,
+        errorType: undefined,
+      };
       byAttempt.set(attempt, s);
     }
     return s;
@@ -127,11 +142,19 @@ export function analyzeTrace(trace: Trace): Incident {
     // The report counts every byte of the attempt; events count only complete ones. The
     // difference is an event cut short (comments aside, which the upstream API does not send).
     const received = report?.attempts.find((a) => a.attempt === attempt)?.bytes;
-    const tail =
-      received === undefined
-        ? undefined
-        : { bytes: Math.max(0, received - s.tally.bytes), event: undefined };
-    return s.tally.facts(tail);
+    const recorded = trace.cuts.find((c) => c.attempt === attempt);
+    const tail: StreamFacts['tail'] =
+      recorded !== undefined
+        ? { bytes: recorded.bytes, event: recorded.event }
+        : received === undefined
+          ? undefined
+          : { bytes: Math.max(0, received - s.tally.bytes), event: undefined };
+    const stream = s.tally.facts(tail);
+    if (recorded !== undefined && stream.tail !== undefined) {
+      const { attempt: _attempt, t: _t, ...cut } = recorded;
+      stream.tail.cut = cutFacts(cut, stream.open);
+    }
+    return stream;
   };
 
   const attemptNumbers = new Set<number>([
@@ -243,7 +266,7 @@ export function analyzeTrace(trace: Trace): Incident {
       outcome = failure === undefined ? 'complete' : 'failed';
   }
 
-  return {
+  const incident: Incident = {
     source: 'trace',
     model: trace.request.model ?? report?.model,
     messageId: undefined,
@@ -258,4 +281,43 @@ export function analyzeTrace(trace: Trace): Incident {
     would: undefined,
     notes,
   };
+  const attempts: AttemptTimeline[] = ordered.map((n) => {
+    const s = n === incidentAttempt && stream !== undefined ? stream : facts(n);
+    const line = attemptLine(n);
+    const reported = report?.attempts.find((a) => a.attempt === n);
+    const f = trace.failures.find((x) => x.attempt === n);
+    const end: EndKind =
+      n === incidentAttempt && failure !== undefined
+        ? failure.end
+        : (laterAttempts.find((a) => a.attempt === n)?.end ??
+          (f === undefined ? 'complete' : 'protocol'));
+    const startT = reported?.startedAtMs ?? line?.t;
+    const lastT = byAttempt.get(n)?.lastEventT;
+    return {
+      attempt: n,
+      strategy: line?.strategy ?? reported?.strategy ?? 'unknown',
+      status: line?.status ?? reported?.status,
+      startT,
+      endT:
+        f?.t ??
+        (reported?.durationMs !== undefined && startT !== undefined
+          ? startT + reported.durationMs
+          : lastT),
+      bytes: reported?.bytes ?? s.bytes,
+      events: s.events,
+      blocks: streams(n).tally.spans(),
+      end,
+      failure: f === undefined ? undefined : { kind: f.kind, message: f.message },
+      open: s.open,
+      tail: s.tail,
+    };
+  });
+  const timeline: Timeline = {
+    hasTimes: true,
+    hasContent: keepContent,
+    attempts,
+    seams: report?.seams ?? [],
+    totalMs: report?.totalMs,
+  };
+  return { incident, timeline };
 }

@@ -5,6 +5,7 @@
  */
 import { API_SIGNATURES } from './kb/api.js';
 import { NODE_SIGNATURES } from './kb/node.js';
+import { PLATFORM_SIGNATURES } from './kb/platforms.js';
 import { PROXY_SIGNATURES } from './kb/proxy.js';
 import { PYTHON_SIGNATURES } from './kb/python.js';
 import { SDK_SIGNATURES } from './kb/sdk.js';
@@ -15,6 +16,7 @@ export const SIGNATURES: readonly Signature[] = [
   ...NODE_SIGNATURES,
   ...SDK_SIGNATURES,
   ...API_SIGNATURES,
+  ...PLATFORM_SIGNATURES,
   ...PROXY_SIGNATURES,
 ];
 
