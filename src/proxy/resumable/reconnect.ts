@@ -23,6 +23,9 @@ import { readWithTakeover } from './takeover.js';
 
 export const STREAMS_PREFIX = '/v1/lifeline/streams/';
 
+/** The comment a reconnected reader gets while the log is quiet (Redis store). */
+const KEEP_ALIVE = ': lifeline waiting for the stream\n\n';
+
 export async function serveReconnect(
   ex: Exchange,
   ctx: ProxyContext,
@@ -85,16 +88,27 @@ export async function serveReconnect(
   // Headers out at once: the rest may be a while coming if the stream is still running.
   res.flushHeaders();
   gateway.metrics.reconnects.inc();
+  let lastWriteAt = performance.now();
+  const keepAliveMs = ctx.settings.keepAliveMs;
   try {
     for await (const item of readWithTakeover(ctx, gateway, id, after, ex.signal, ex.req.headers)) {
       if (item.kind === 'event') {
         const bytes = withId(id, item.event);
         ex.bytesDown += bytes.length;
+        lastWriteAt = performance.now();
         if (!res.write(bytes)) await drained(res);
         if (ex.signal.aborted) return;
         continue;
       }
-      if (item.kind === 'idle') continue;
+      if (item.kind === 'idle') {
+        // Nothing logged for a while (the upstream is slow, or the stream is being taken over):
+        // keep the client's read timeout from firing, as the engine does while it recovers.
+        if (keepAliveMs > 0 && performance.now() - lastWriteAt >= keepAliveMs) {
+          lastWriteAt = performance.now();
+          res.write(KEEP_ALIVE);
+        }
+        continue;
+      }
       // `failed`: its error event is the last logged one, already sent.
       if (item.end.kind === 'truncated') return endWithError(ex, item.end.message);
       res.end();

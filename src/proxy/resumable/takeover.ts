@@ -79,10 +79,7 @@ export async function* readWithTakeover(
   };
   await check();
   for await (const item of gateway.store.read(id, afterSeq, signal)) {
-    if (item.kind === 'idle') {
-      await check();
-      continue;
-    }
+    if (item.kind === 'idle') await check();
     yield item;
   }
 }

@@ -111,6 +111,32 @@ describe.runIf(hasRedis())('the Redis store', () => {
     }
   });
 
+  it('sends keep-alive comments to a reconnected reader while the upstream is quiet', async () => {
+    const quiet = await startFixture({ ...options(), keepAliveMs: 150 }, mock);
+    try {
+      const stall = { '1': { kind: 'stall', afterEvents: 300, ms: 2_500 } };
+      const res = await rawExchange(
+        a.proxy.url,
+        {
+          method: 'POST',
+          path: '/v1/messages',
+          headers: mockHeaders(PLAIN, stall),
+          body: requestBody(PLAIN),
+        },
+        2_000,
+      );
+      const id = res.headers['x-lifeline-stream-id'] as string;
+      const got = completeEvents(res.body);
+      const rest = await reconnect(quiet, id, got.at(-1)?.id);
+      expect(rest.body.toString()).toContain(': lifeline waiting for the stream');
+      const all = [...got, ...completeEvents(rest.body)];
+      expect(all.map((e) => seqOf(e.id))).toEqual(all.map((_, i) => i + 1));
+      expect(strip(messageOf(all).message).content).toEqual(expected());
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('answers 404 on another instance to another credential', async () => {
     const res = await post(a, 500);
     const id = res.headers['x-lifeline-stream-id'] as string;
