@@ -10,6 +10,7 @@ const benches: Array<() => Promise<unknown>> = [
   () => import('./resume.bench.js'),
   () => import('./seam.bench.js'),
   () => import('./stall.js'),
+  () => import('./gateway.bench.js'),
   // benches:end
 ];
 

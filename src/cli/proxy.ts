@@ -2,6 +2,7 @@
  * `lifeline proxy`: runs the protecting HTTP proxy until SIGTERM/SIGINT, then shuts down
  * gracefully (open streams may finish until the deadline).
  */
+import cluster from 'node:cluster';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeFileWithTimeline, renderHtmlReport } from '../diagnose/index.js';
 import {
@@ -14,6 +15,23 @@ import {
   startProxy,
   type TraceReportRenderer,
 } from '../proxy/index.js';
+import {
+  isWorkerMessage,
+  resolveWorkers,
+  runPrimary,
+  type WorkerMessage,
+} from './proxy-workers.js';
+
+function workers(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError(
+      `--workers takes a whole number >= 1 or "auto", got "${value}".`,
+    );
+  }
+  return n;
+}
 
 /** The status page's report links render traces with `lifeline analyze --html`. */
 const traceReport: TraceReportRenderer = (file, { content }) =>
@@ -47,6 +65,13 @@ interface Flags {
   shutdownDeadlineMs?: number;
   logLevel?: ProxyConfig['logLevel'];
   instructionTail?: number;
+  resumable?: boolean;
+  store?: string;
+  resumableTtlMs?: number;
+  resumableMaxBytes?: number;
+  resumableMaxStreamBytes?: number;
+  leaseMs?: number;
+  workers?: number | 'auto';
   statusPage?: boolean;
   statusPageRemote?: boolean;
 }
@@ -67,13 +92,19 @@ Config file keys: port, host, upstream, traceDir, traceContent, upgradeNonstream
 stallTimeoutMs, stallFloorMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, keepAliveMs,
 maxBodyBytes, maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests,
 listenBacklog, shutdownDeadlineMs, upstreamConnections, logLevel, instruction,
-instructionTail, thinking, statusPage, statusPageRemote.
+instructionTail, thinking, statusPage, statusPageRemote, resumable, store, resumableTtlMs,
+resumableMaxBytes, resumableMaxStreamBytes, leaseMs.
 
 Stalls: with --stall adaptive (the default), a silence gets a budget from what the upstream is
 doing: at least --stall-floor-ms while text or tool input streams (4x the longest gap seen),
 3x the floor in a thinking block, --stall-timeout-ms while a server tool runs or before the
 first attempt's first content; pings at a steady interval cap every budget at 3x it. While
 lifeline resumes, the client gets ": lifeline resuming" SSE comments every keepAliveMs.
+
+Shared gateway (--resumable): every event carries an SSE id "<stream id>:<seq>" and the
+response an x-lifeline-stream-id header; a client that lost its connection sends
+GET /v1/lifeline/streams/<stream id> with Last-Event-ID and the same API key, and gets exactly
+the rest. See docs/gateway.md.
 
 Refused before the upstream is contacted, in the API's error shape:
   413 request_too_large   a body over maxBodyBytes (every path; Expect: 100-continue gets it
@@ -154,6 +185,39 @@ export function register(program: Command): void {
       integer('--instruction-tail'),
     )
     .option(
+      '--resumable',
+      'log every stream so a client that lost its connection gets the rest (GET /v1/lifeline/streams/<id> with Last-Event-ID)',
+    )
+    .option(
+      '--store <where>',
+      'where --resumable keeps the logs: "memory" (default) or a redis:// URL (shared by every instance)',
+    )
+    .option(
+      '--resumable-ttl-ms <ms>',
+      'how long an ended stream can still be resumed (default 300000)',
+      integer('--resumable-ttl-ms', 1),
+    )
+    .option(
+      '--resumable-max-bytes <n>',
+      'memory store: all logs together; ended logs are evicted first (default 268435456)',
+      integer('--resumable-max-bytes', 1),
+    )
+    .option(
+      '--resumable-max-stream-bytes <n>',
+      'one stream log; past it the stream goes on but cannot be resumed (default 16777216)',
+      integer('--resumable-max-stream-bytes', 1),
+    )
+    .option(
+      '--lease-ms <ms>',
+      'Redis store: a running stream is taken over by another instance this long after its own died (default 5000)',
+      integer('--lease-ms', 300),
+    )
+    .option(
+      '--workers <n>',
+      'run N worker processes (node:cluster) sharing the port; "auto": one per CPU. With --resumable, needs --store redis://',
+      workers,
+    )
+    .option(
       '--status-page',
       'serve a status page at /lifeline (open streams, recent incidents, counters; off by default)',
     )
@@ -161,9 +225,30 @@ export function register(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: Flags) => {
+      const { workers: workersFlag, ...proxyFlags } = flags;
+      const count = workersFlag === undefined ? 1 : resolveWorkers(workersFlag);
+      if (count > 1 && cluster.isPrimary) {
+        try {
+          const settings = resolveProxyConfig(proxyFlags);
+          if (settings.resumable === true && (settings.store ?? 'memory') === 'memory') {
+            throw new ProxyConfigError(
+              '--workers with --resumable needs a shared log: add --store redis://HOST:PORT ' +
+                '(with the memory store, a client reconnecting to another worker would find nothing).',
+            );
+          }
+        } catch (err) {
+          process.exitCode = 2;
+          process.stderr.write(
+            `lifeline proxy: ${err instanceof Error ? err.message : String(err)}\n`,
+          );
+          return;
+        }
+        process.exitCode = await runPrimary(count);
+        return;
+      }
       let proxy: ProxyServer;
       try {
-        const settings = resolveProxyConfig(flags);
+        const settings = resolveProxyConfig(proxyFlags);
         proxy = await startProxy({ ...settings, traceReport });
       } catch (err) {
         process.exitCode = 2;
@@ -179,12 +264,18 @@ export function register(program: Command): void {
         process.stderr.write(`lifeline proxy: ${message}\n`);
         return;
       }
-      process.stderr.write(
-        `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
-          `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
-      );
-      if (proxy.settings.statusPage === true) {
-        process.stderr.write(`lifeline proxy: status page at ${proxy.url}${STATUS_PATH}\n`);
+      if (cluster.isWorker) {
+        // The primary prints one line for all workers.
+        const message: WorkerMessage = { type: 'lifeline-listening', url: proxy.url };
+        process.send?.(message);
+      } else {
+        process.stderr.write(
+          `lifeline proxy: listening on ${proxy.url}, forwarding to ${proxy.settings.upstream}. ` +
+            `Use it with ANTHROPIC_BASE_URL=${proxy.url}\n`,
+        );
+        if (proxy.settings.statusPage === true) {
+          process.stderr.write(`lifeline proxy: status page at ${proxy.url}${STATUS_PATH}\n`);
+        }
       }
       await new Promise<void>((resolve) => {
         let stopping = false;
@@ -203,6 +294,15 @@ export function register(program: Command): void {
         };
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
+        if (cluster.isWorker) {
+          // The primary's request to drain (a terminal's Ctrl-C may also have reached us).
+          process.on('message', (message: unknown) => {
+            if (isWorkerMessage(message) && message.type === 'lifeline-shutdown' && !stopping) {
+              stop('SIGTERM');
+            }
+          });
+        }
       });
+      if (cluster.isWorker) process.disconnect();
     });
 }

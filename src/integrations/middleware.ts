@@ -41,6 +41,7 @@ export function lifelineMiddleware(options: LifelineOptions = {}): Middleware {
         next({
           ...request,
           url: attempt.url,
+          method: attempt.method,
           headers: attempt.headers,
           body: attempt.body ?? null,
           signal: attempt.signal ?? null,

@@ -10,6 +10,7 @@ import {
   type RecoveryReport,
   summarize,
 } from '../resume/index.js';
+import { type ReconnectOptions, reconnectingBody, STREAM_ID_HEADER } from './reconnect.js';
 
 /** Where the integrations write their one-line summaries: `console`, a pino logger, or the SDK client's logger. */
 export interface LifelineLogger {
@@ -23,6 +24,12 @@ export interface LifelineLogger {
 export interface LifelineOptions extends Omit<EngineOptions, 'signal'> {
   /** Where the one-line recovery summary goes (default: console.warn for recoveries, nothing for clean runs). `false` silences it. */
   logger?: LifelineLogger | false;
+  /**
+   * Against a resumable lifeline gateway (its responses carry `x-lifeline-stream-id`), a
+   * dropped connection is reconnected to the rest of the stream instead of continued upstream.
+   * `false` turns this off.
+   */
+  reconnect?: ReconnectOptions | false;
 }
 
 /** The request fields the integrations read. */
@@ -99,6 +106,7 @@ export async function protect(
   send: (init: OutgoingRequest) => Promise<Response>,
   options: LifelineOptions = {},
 ): Promise<Response> {
+  const { reconnect: _reconnect, logger: _logger, ...engineOptions } = options;
   const logger = options.logger === false ? undefined : (options.logger ?? defaultLogger);
   const onReport = (report: RecoveryReport) => {
     options.onReport?.(report);
@@ -112,9 +120,19 @@ export async function protect(
     async ({ body: attemptBody, signal }): Promise<UpstreamResponse> => {
       const headers = new Headers(request.headers);
       headers.delete('content-length');
-      return send({ ...request, headers, body: JSON.stringify(attemptBody), signal });
+      const attempt = { ...request, headers, body: JSON.stringify(attemptBody), signal };
+      const response = await send(attempt);
+      const streamId = response.headers.get(STREAM_ID_HEADER);
+      if (options.reconnect === false || streamId === null || response.status !== 200) {
+        return response;
+      }
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: reconnectingBody(response, streamId, attempt, send, options.reconnect),
+      };
     },
-    { ...options, onReport, signal: request.signal },
+    { ...engineOptions, onReport, signal: request.signal },
   );
   if (result.kind === 'passthrough') {
     const r = result.response;

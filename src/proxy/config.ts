@@ -89,6 +89,26 @@ export const proxyConfigSchema = z
     /** Characters of the partial text quoted in a continuation turn (0: none; default 100). */
     instructionTail: nonNegativeInt,
     thinking: z.enum(['hold', 'stream']),
+    /**
+     * Resumable downstream: every event carries an SSE id, and a client that lost its
+     * connection gets the rest with `GET /v1/lifeline/streams/{id}` (see docs/gateway.md).
+     */
+    resumable: z.boolean(),
+    /** Where the stream logs live: "memory" (this process) or a redis:// or rediss:// URL. */
+    store: z.string().refine((value) => value === 'memory' || /^rediss?:\/\/./.test(value), {
+      message: 'must be "memory" or a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379"',
+    }),
+    /** How long an ended stream's log is kept for reconnects, ms. */
+    resumableTtlMs: positiveInt,
+    /** The memory store's limit on all logs together, bytes. */
+    resumableMaxBytes: positiveInt,
+    /** One stream's log limit, bytes (past it, the stream goes on but cannot be resumed). */
+    resumableMaxStreamBytes: positiveInt,
+    /**
+     * Redis store: how long a running stream's lease lasts unless its instance renews it (every
+     * third of it). When an instance dies, its streams are taken over this long after.
+     */
+    leaseMs: z.number().int().min(300),
     /** Serve the status page at /lifeline (default false). */
     statusPage: z.boolean(),
     /** Answer the status page for clients other than loopback (default false). */

@@ -8,6 +8,7 @@ import { LifelineError } from '../errors.js';
 import type { RecoveryReport } from '../resume/index.js';
 import type { ResolvedProxyConfig } from './config.js';
 import type { ProxyMetrics } from './metrics.js';
+import type { Gateway } from './resumable/gateway.js';
 import type { Upstream } from './upstream.js';
 
 /** Why an exchange's signal aborted. */
@@ -56,4 +57,6 @@ export interface ProxyContext {
   logger: Logger;
   /** Called with every engine request's report (see ProxyOptions.onReport). */
   onReport?: ((report: RecoveryReport) => void) | undefined;
+  /** With `resumable`: the stream store and the streams this process produces. */
+  gateway?: Gateway | undefined;
 }

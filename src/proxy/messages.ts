@@ -42,6 +42,7 @@ import {
 } from './http.js';
 import { forward, unreachableMessage } from './passthrough.js';
 import type { VertexRoute } from './platforms.js';
+import { requestForLog, sendResumable, startProducer } from './resumable/producer.js';
 import { toWebHeaders } from './upstream.js';
 
 const STATUS_FOR_ERROR_TYPE: Record<string, number> = {
@@ -142,11 +143,11 @@ function openTrace(
   }
 }
 
-function engineOptions(
-  ex: Exchange,
+export function engineOptions(
   ctx: ProxyContext,
   trace: JsonlTraceWriter | undefined,
   onReport: (report: RecoveryReport) => void,
+  signal: AbortSignal,
 ): EngineOptions {
   const s = ctx.settings;
   return {
@@ -165,7 +166,7 @@ function engineOptions(
     ...(s.instructionTail !== undefined ? { instructionTail: s.instructionTail } : {}),
     // Seam excerpts are message content: kept (in the trace's report) only with trace content on.
     seamExcerpts: s.traceContent,
-    signal: ex.signal,
+    signal,
     trace,
     onReport,
   };
@@ -210,7 +211,7 @@ function turnBatchedWriter(res: ServerResponse): (chunk: Uint8Array) => boolean 
 }
 
 /** The explanation clients see when recovery failed (or the proxy gave up on the stream). */
-function failureMessage(err: unknown): string {
+export function failureMessage(err: unknown): string {
   if (err instanceof StreamInterruptedError) return `lifeline: ${err.explanation}`;
   if (err instanceof ShutdownError) return `lifeline: ${err.message}; retry the request.`;
   return `lifeline: the stream failed inside the proxy (${err instanceof Error ? err.message : String(err)}); retry the request.`;
@@ -276,11 +277,22 @@ async function streamThroughEngine(
   if (upgraded) ex.log.upgraded = true;
   ctx.metrics.streams.inc();
 
+  // Resumable: the engine runs on when the client leaves (after it has the stream id). Only
+  // the API's own route: a Vertex AI stream's takeover would need its path and body encoding.
+  const producer =
+    ctx.gateway !== undefined && !upgraded && encode === JSON.stringify
+      ? startProducer(ex, ctx.gateway)
+      : undefined;
   let result: EngineResult;
   try {
-    result = await runStream(body, send, engineOptions(ex, ctx, trace, onReport));
+    result = await runStream(
+      body,
+      send,
+      engineOptions(ctx, trace, onReport, producer?.signal ?? ex.signal),
+    );
   } catch (err) {
     trace?.close();
+    producer?.release();
     if (ex.signal.aborted) return;
     ex.log.error = err instanceof Error ? err.message : String(err);
     const message =
@@ -292,11 +304,30 @@ async function streamThroughEngine(
   }
   if (result.kind === 'passthrough') {
     trace?.close();
+    producer?.release();
     return sendPassthrough(ex, ctx, result.response, body.stream === true && !upgraded);
   }
   const requestId = result.headers.get('request-id');
   if (requestId !== null) ex.log.upstreamRequestId = requestId;
   if (upgraded) return sendAssembled(ex, result);
+  if (producer !== undefined && ctx.gateway !== undefined) {
+    ctx.metrics.activeStreams.inc();
+    try {
+      await sendResumable({
+        ex,
+        gateway: ctx.gateway,
+        producer,
+        result,
+        requestHeaders: ex.req.headers,
+        request: requestForLog(path, headers, raw?.toString('utf8') ?? JSON.stringify(body)),
+        failureMessage,
+      });
+    } finally {
+      ctx.metrics.activeStreams.dec();
+      trace?.close();
+    }
+    return;
+  }
 
   const iterator = result.body[Symbol.asyncIterator]();
   ctx.metrics.activeStreams.inc();

@@ -35,6 +35,8 @@ import { handleMessages } from './messages.js';
 import { ProxyMetrics } from './metrics.js';
 import { forward } from './passthrough.js';
 import { isBedrockPath, refuseBedrock, vertexRoute } from './platforms.js';
+import { createGateway, type Gateway, gatewaySettings } from './resumable/gateway.js';
+import { STREAMS_PREFIX, serveReconnect } from './resumable/reconnect.js';
 import { answerStatus, isStatusPath, StatusBoard, type TraceReportRenderer } from './status.js';
 import { requestTarget, Upstream } from './upstream.js';
 
@@ -122,7 +124,11 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
   const upstream = new Upstream(settings.upstream, {
     connections: settings.upstreamConnections,
   });
-  const ctx: ProxyContext = { settings, upstream, metrics, logger, onReport };
+  const gateway: Gateway | undefined =
+    settings.resumable === true
+      ? await createGateway(gatewaySettings(settings), metrics.registry, logger)
+      : undefined;
+  const ctx: ProxyContext = { settings, upstream, metrics, logger, onReport, gateway };
   // The status page (status.ts): off unless asked for.
   const statusBoard = settings.statusPage === true ? new StatusBoard() : undefined;
   let closing = false;
@@ -205,6 +211,9 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
     const wait = turn();
     if (wait !== undefined) await wait;
     if (ex.signal.aborted) return;
+    if (gateway !== undefined && path.startsWith(STREAMS_PREFIX)) {
+      return serveReconnect(ex, ctx, gateway);
+    }
     // Vertex AI's predict routes run through the engine too; Bedrock's cannot (platforms.ts).
     const vertex = vertexRoute(method, path);
     if (vertex !== undefined) return handleMessages(ex, ctx, vertex);
@@ -307,12 +316,17 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       // elsewhere instead of a refused connection; open requests run until the deadline.
       closing = true;
       server.closeIdleConnections();
+      // Resumable streams whose client left are no longer forwarding exchanges but still run.
       const drained = () =>
-        forwarding.size === 0
-          ? Promise.resolve()
-          : new Promise<void>((resolve) => drainedWaiters.push(resolve));
+        Promise.all([
+          forwarding.size === 0
+            ? Promise.resolve()
+            : new Promise<void>((resolve) => drainedWaiters.push(resolve)),
+          gateway?.idle(),
+        ]).then(() => {});
+      const open = () => forwarding.size + (gateway?.producers.size ?? 0);
       logger.info(
-        { open: forwarding.size, deadlineMs },
+        { open: open(), deadlineMs },
         'lifeline proxy draining: /healthz and /readyz answer 503, new requests get 503',
       );
       let timer: NodeJS.Timeout | undefined;
@@ -323,12 +337,13 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
         }),
       ]);
       clearTimeout(timer);
-      if (forwarding.size > 0) {
+      if (open() > 0) {
         logger.warn(
-          { open: forwarding.size, deadlineMs },
+          { open: open(), deadlineMs },
           'lifeline: shutdown deadline reached; ending open requests',
         );
         for (const ex of forwarding) controllers.get(ex)?.abort(new ShutdownError(deadlineMs));
+        gateway?.abortAll(new ShutdownError(deadlineMs));
         // Let aborted streams write their closing error event.
         await Promise.race([drained(), new Promise((resolve) => setTimeout(resolve, 200))]);
       }
@@ -336,6 +351,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<ProxyServe
       server.closeAllConnections();
       await serverClosed;
       await upstream.close();
+      await gateway?.close();
       logger.info('lifeline proxy stopped');
     })();
     return closed;
