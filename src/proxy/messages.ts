@@ -238,7 +238,8 @@ async function streamThroughEngine(
     // The first attempt sends the client's bytes as they came; later ones are the planner's.
     const payload = attemptBody === body && raw !== undefined ? raw : encode(attemptBody);
     try {
-      const r = await ctx.upstream.request({
+      // Its body keeps what arrived before a cut: the engine resumes from the true cut point.
+      const r = await ctx.upstream.stream({
         method: 'POST',
         path,
         headers: { ...headers, 'content-type': 'application/json' },

@@ -5,7 +5,6 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Dispatcher } from 'undici';
 import {
   acceptBody,
   BodyTooLargeError,
@@ -20,6 +19,7 @@ import {
   sendApiError,
   upstreamRequestHeaders,
 } from './http.js';
+import type { UpstreamResponse } from './upstream.js';
 
 /** Non-streaming calls can legitimately take minutes; past this, give the client an answer. */
 const PASSTHROUGH_TIMEOUT_MS = 10 * 60_000;
@@ -67,9 +67,10 @@ export async function forward(
   const headers = upstreamRequestHeaders(req.headers, { rewrittenBody: false });
   if (body !== undefined) headers['content-length'] = String(body.length);
 
-  let response: Dispatcher.ResponseData;
+  let response: UpstreamResponse;
   try {
-    response = await ctx.upstream.request({
+    // Its body keeps what arrived before a cut, so a cut body reaches the client whole.
+    response = await ctx.upstream.stream({
       method: ex.method,
       path: ex.path + ex.search,
       headers,
