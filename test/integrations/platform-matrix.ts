@@ -25,6 +25,7 @@ import {
   startMock,
 } from '../../src/mock/index.js';
 import { ModelTable, type RecoveryReport } from '../../src/resume/index.js';
+import { strip } from '../helpers/message.js';
 import { SCENARIOS_DIR } from '../helpers/mock.js';
 import { streamProblems } from '../helpers/stream-shape.js';
 
@@ -72,16 +73,6 @@ interface Case {
   variant: Variant;
   label: string;
   faults: Record<string, unknown>;
-}
-
-/** Drops what differs between two runs of one message: ids and usage. */
-export function strip(message: unknown): unknown {
-  const {
-    id: _id,
-    usage: _usage,
-    ...rest
-  } = JSON.parse(JSON.stringify(message)) as Record<string, unknown>;
-  return rest;
 }
 
 function capture(sink: { bytes?: Promise<Uint8Array> }): Middleware {
