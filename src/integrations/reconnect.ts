@@ -10,6 +10,8 @@
  * When reconnecting fails (the gateway forgot the stream, refused it, or kept failing), the
  * original error is thrown and the engine above recovers the usual way.
  */
+import { iterate } from '../engine/body.js';
+import { sleep } from '../resume/index.js';
 import { type SseFrame, SseFramer } from '../sse/index.js';
 import type { OutgoingRequest } from './protect.js';
 
@@ -42,26 +44,6 @@ export function streamUrl(requestUrl: string, streamId: string): string {
   return url.toString();
 }
 
-async function* chunksOf(
-  body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | null,
-): AsyncGenerator<Uint8Array> {
-  if (body === null) return;
-  if (Symbol.asyncIterator in body) {
-    yield* body as AsyncIterable<Uint8Array>;
-    return;
-  }
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
 function isFinal(frame: SseFrame): boolean {
   return frame.event === 'message_stop' || frame.event === 'error';
 }
@@ -86,7 +68,7 @@ export async function* reconnectingBody(
     const framer = new SseFramer();
     let error: unknown;
     try {
-      for await (const chunk of chunksOf(body)) {
+      for await (const chunk of iterate(body)) {
         for (const frame of framer.push(chunk)) {
           if (!frame.isComment) {
             const id = frame.toEvent()?.id;
@@ -105,7 +87,7 @@ export async function* reconnectingBody(
     failures++;
     if (failures > maxReconnects || lastEventId === undefined) throw error;
     options.onReconnect?.({ streamId, lastEventId, reconnect: failures, error });
-    await delay(Math.min(baseDelayMs * 2 ** (failures - 1), 2_000), request.signal);
+    await sleep(Math.min(baseDelayMs * 2 ** (failures - 1), 2_000), request.signal);
     const headers = new Headers(request.headers);
     for (const name of ['content-type', 'content-length', 'x-stainless-retry-count'])
       headers.delete(name);
@@ -133,22 +115,4 @@ export async function* reconnectingBody(
     }
     body = response.body;
   }
-}
-
-function delay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
