@@ -10,6 +10,7 @@
  */
 
 import { LifelineError } from '../../errors.js';
+import type { CutEvent } from '../../protocol/index.js';
 
 /** The schema name of the first line; the `/1` is the major version this reader accepts. */
 export const TRACE_SCHEMA_PREFIX = 'lifeline.trace/';
@@ -56,18 +57,10 @@ export interface TraceEvent {
   content: string | undefined;
 }
 
-/** A `cut` record: the attempt ended inside an event (CutEvent in src/protocol). */
-export interface TraceCut {
+/** A trace's `cut` line: the event an attempt died inside, as `describeCutEvent` saw it. */
+export interface TraceCut extends CutEvent {
   attempt: number;
   t: number;
-  bytes: number;
-  event: string | undefined;
-  index: number | undefined;
-  blockType: string | undefined;
-  deltaType: string | undefined;
-  payloadField: string | undefined;
-  payloadBytes: number | undefined;
-  payloadComplete: boolean | undefined;
 }
 
 export interface TraceFailure {
