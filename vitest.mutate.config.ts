@@ -6,8 +6,9 @@ import { defineConfig } from 'vitest/config';
  * minutes on a busy machine; the engine tests cover the same paths), and the proxy, mock, CLI,
  * interop and diagnose suites (their own modules are not mutated).
  *
- * MUTATE_TESTS narrows the run to test folders (comma-separated), for a quicker look at one
- * module: `MUTATE_TESTS=test/sse npm run mutate:module -- src/sse/decoder.ts`.
+ * MUTATE_TESTS narrows the run to test folders or files (comma-separated), for a quicker look
+ * at one module: `MUTATE_TESTS=test/sse npm run mutate:module -- src/sse/decoder.ts`, or
+ * `MUTATE_TESTS=test/resume/splice-edges.test.ts,test/resume/splicer-bytes.test.ts`.
  */
 const dirs = process.env.MUTATE_TESTS?.split(',').filter((d) => d !== '') ?? [
   'test/sse',
@@ -17,7 +18,7 @@ const dirs = process.env.MUTATE_TESTS?.split(',').filter((d) => d !== '') ?? [
 ];
 export default defineConfig({
   test: {
-    include: dirs.map((d) => `${d.replace(/\/$/, '')}/**/*.test.ts`),
+    include: dirs.map((d) => (d.endsWith('.ts') ? d : `${d.replace(/\/$/, '')}/**/*.test.ts`)),
     exclude: ['test/resume/fault-matrix.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
