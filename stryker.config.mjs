@@ -27,7 +27,8 @@ const config = {
   ignoreStatic: true,
   // A shared two-core machine: one or two test workers.
   concurrency: 2,
-  timeoutMS: 10_000,
+  // On top of twice the covering tests' own time: a mutant that loops is cut off soon.
+  timeoutMS: 5_000,
   timeoutFactor: 2,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },

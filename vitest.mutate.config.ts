@@ -16,6 +16,11 @@ const dirs = process.env.MUTATE_TESTS?.split(',').filter((d) => d !== '') ?? [
   'test/resume',
   'test/engine',
 ];
+// Property runs per property in the SSE property tests (500 in `npm test`): every surviving
+// mutant runs all of them, so fewer here keeps a module's run short; a mutant a property
+// catches is almost always caught in its first runs.
+process.env.PROPERTY_RUNS ??= '100';
+
 export default defineConfig({
   test: {
     include: dirs.map((d) => (d.endsWith('.ts') ? d : `${d.replace(/\/$/, '')}/**/*.test.ts`)),
