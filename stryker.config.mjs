@@ -30,6 +30,8 @@ const config = {
   // On top of twice the covering tests' own time: a mutant that loops is cut off soon.
   timeoutMS: 5_000,
   timeoutFactor: 2,
+  // The first run of all the tests, with coverage per test, on a busy machine.
+  dryRunTimeoutMinutes: 20,
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
