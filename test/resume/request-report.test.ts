@@ -88,6 +88,9 @@ describe('modelGeneration', () => {
     ['claude-3-5-sonnet-20241022', { major: 3, minor: 5 }],
     ['claude-3-opus-20240229', { major: 3, minor: 0 }],
     ['claude-2-haiku', { major: 2, minor: 0 }],
+    ['claude-10-opus', { major: 10, minor: 0 }],
+    ['claude-3-10-sonnet', { major: 3, minor: 10 }],
+    ['claude-opus-4-6-20260101', { major: 4, minor: 6 }],
   ])('%s is generation %j', (model, generation) => {
     expect(modelGeneration(model)).toStrictEqual(generation);
   });
@@ -97,6 +100,7 @@ describe('modelGeneration', () => {
     'claude-opus-4x',
     'claude-poem-4-6',
     'anthropic/claude-opus-4-6',
+    'anthropic/claude-3-opus',
     'claude-3-5-poem',
     'gpt-4',
   ])('%s is no generation it can place', (model) => {
