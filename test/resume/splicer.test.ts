@@ -17,11 +17,24 @@ import { SseDecoder } from '../../src/sse/index.js';
 type Json = Record<string, unknown>;
 type Ev = [string, Json];
 
-/** An upstream event with its own bytes, as the engine passes it. */
+const utf8 = new TextEncoder();
+
+/**
+ * An upstream event with its own bytes, as the engine passes it. The bytes are laid out unlike
+ * the splicer's own encoding (no space after `data:`, a comment line), so a test can tell an
+ * event passed through from one re-encoded.
+ */
 function up(type: string, data: Json): UpstreamEvent {
   const full = { type, ...data };
-  return { type, data: full, raw: encodeEventBytes(type, full) };
+  return {
+    type,
+    data: full,
+    raw: utf8.encode(`: up\nevent: ${type}\ndata:${JSON.stringify(full)}\n\n`),
+  };
 }
+
+/** The splicer's own encoding of an event (renumbered, merged or synthesized). */
+const own = (type: string, data: Json): Uint8Array => encodeEventBytes(type, data);
 
 const messageStart = (usage: Json = { input_tokens: 10, output_tokens: 1 }, extra: Json = {}) =>
   up('message_start', {
@@ -355,6 +368,59 @@ describe('held blocks', () => {
       'content_block_delta@0',
       'content_block_stop@0',
     ]);
+  });
+});
+
+describe('bytes passed through or re-encoded', () => {
+  it('passes a held block through as its own bytes when its index stays, re-encodes it when it moves', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Hi'), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    splicer.push(messageStart(), []);
+    const start = toolStart(0, 'toolu_1');
+    const end = stop(0);
+    const out: Uint8Array[] = [];
+    splicer.push(start, out);
+    splicer.push(end, out);
+    const moved = { ...start.data, index: 1 };
+    expect(out).toStrictEqual([
+      own('content_block_start', moved),
+      own('content_block_stop', { type: 'content_block_stop', index: 1 }),
+    ]);
+  });
+
+  it('re-encodes a text delta that carries held whitespace, and the whitespace flushed at the stop', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'a ')]);
+    const out: Uint8Array[] = [];
+    splicer.push(text(0, 'b'), out);
+    const end = stop(0);
+    splicer.push(text(0, ' '), out);
+    splicer.push(end, out);
+    const delta = (t: string) => ({
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: t },
+    });
+    expect(out).toStrictEqual([
+      own('content_block_delta', delta(' b')),
+      own('content_block_delta', delta(' ')),
+      end.raw,
+    ]);
+  });
+
+  it('re-encodes every event of a thinking block that moved', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), toolStart(0, 'toolu_1'), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    splicer.push(messageStart(), []);
+    const out: Uint8Array[] = [];
+    for (const ev of [thinkingStart(0), thinking(0, 'x'), signature(0), stop(0)])
+      splicer.push(ev, out);
+    expect(decoded(out).map(([, d]) => d.index)).toStrictEqual([1, 1, 1, 1]);
+    expect(new TextDecoder().decode(out[0])).not.toContain(': up');
   });
 });
 
