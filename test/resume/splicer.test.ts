@@ -890,6 +890,41 @@ describe('a continuation joined at the seam', () => {
     expect(sent.map(([, d]) => d.index)).toStrictEqual([0, 0]);
   });
 
+  it('decides a pending seam when an unknown delta arrives, then passes the delta on', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    // "quick bro" may still be restating "quick brown": the seam waits.
+    const waiting = feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
+    expect(waiting.sent).toStrictEqual([]);
+    expect(splicer.seamPending).toBe(true);
+    const { sent } = feed(splicer, [
+      up('content_block_delta', { index: 0, delta: { type: 'future_delta', x: 1 } }),
+    ]);
+    expect(splicer.seamPending).toBe(false);
+    expect(sent.map(([, d]) => [d.index, (d.delta as Json).type])).toStrictEqual([
+      [0, 'text_delta'],
+      [0, 'future_delta'],
+    ]);
+  });
+
+  it('decides a pending seam at a citation and holds the citation until the block stops', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
+    const cite = up('content_block_delta', {
+      index: 0,
+      delta: { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } },
+    });
+    const atCite = feed(splicer, [cite]);
+    expect(atCite.sent.map(([, d]) => (d.delta as Json).type)).toStrictEqual(['text_delta']);
+    const atStop = feed(splicer, [stop(0)]);
+    expect(types(atStop.sent)).toStrictEqual(['content_block_delta@0', 'content_block_stop@0']);
+  });
+
   it('holds a citation that comes before the seam is decided until the block stops', () => {
     const splicer = new Splicer();
     feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
