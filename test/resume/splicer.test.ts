@@ -940,3 +940,70 @@ describe('a continuation joined at the seam', () => {
     expect(types(after.sent)).toStrictEqual(['content_block_delta@0', 'content_block_stop@0']);
   });
 });
+
+describe('more of what the client and the caller see', () => {
+  it('answers every push of a whole stream with continue, and done at message_stop', () => {
+    const { results } = feed(new Splicer(), [
+      messageStart(),
+      up('ping', {}),
+      textStart(0),
+      text(0, 'Hi'),
+      stop(0),
+      text(0, 'late'),
+      stop(0),
+      messageDelta(),
+      messageStop(),
+    ]);
+    expect(results).toStrictEqual([...Array(8).fill('continue'), 'done']);
+  });
+
+  it('keeps the downstream message in step: closed blocks, stop reason, message_stop', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Hi '), stop(0)]);
+    expect(splicer.view().blocks).toStrictEqual([{ type: 'text', text: 'Hi ' }]);
+    expect(splicer.view().openText).toBeUndefined();
+    const out: Uint8Array[] = [];
+    splicer.push(messageDelta(), out);
+    splicer.finish(out);
+    const snap = splicer.downstream().snapshot();
+    expect(snap.stopReason).toBe('end_turn');
+    expect(snap.stopped).toBe(true);
+    expect(decoded(out).at(-1)).toStrictEqual(['message_stop', { type: 'message_stop' }]);
+  });
+
+  it('overrides the stop reason of a received message_delta in a one-attempt stream', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), messageDelta()]);
+    const out: Uint8Array[] = [];
+    splicer.finish(out, undefined, { stopReason: 'tool_use' });
+    expect((decoded(out)[0]?.[1].delta as Json).stop_reason).toBe('tool_use');
+  });
+
+  it('joins no seam after a continuation that opens with a tool use', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Let me check')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    const { sent } = feed(splicer, [
+      messageStart(),
+      toolStart(0, 'toolu_1'),
+      stop(0),
+      textStart(1),
+      text(1, 'Done.'),
+    ]);
+    expect(splicer.seams).toStrictEqual([]);
+    expect(types(sent)).toStrictEqual([
+      'content_block_stop@0',
+      'content_block_start@1',
+      'content_block_stop@1',
+      'content_block_start@2',
+      'content_block_delta@2',
+    ]);
+  });
+
+  it('holds a tool use until its stop with the thinking option "stream" too', () => {
+    const splicer = new Splicer({ thinking: 'stream' });
+    const { sent } = feed(splicer, [messageStart(), toolStart(0, 'toolu_1'), json(0, '{}')]);
+    expect(types(sent)).toStrictEqual(['message_start']);
+  });
+});
