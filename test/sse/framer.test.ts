@@ -194,6 +194,125 @@ describe('linear work', () => {
     for (let at = 0; at < input.length; at += 64)
       frames.push(...framer.push(input.subarray(at, at + 64)));
     expect(frames.map((f) => f.raw.length)).toStrictEqual([input.length]);
+    // Every byte is looked at: the count is of real work, not a constant.
+    expect(framer.bytesScanned).toBeGreaterThanOrEqual(input.length);
     expect(framer.bytesScanned).toBeLessThanOrEqual(2 * input.length);
+  });
+});
+
+describe('frame fields of lines split across chunks', () => {
+  /** The event name of the first frame, for the stream cut at every offset. */
+  function namesAtEveryCut(stream: string): Array<string | undefined> {
+    const input = bytes(stream);
+    const names: Array<string | undefined> = [];
+    for (let at = 1; at < input.length; at++) {
+      const framer = new SseFramer();
+      const frames = [...framer.push(input.subarray(0, at)), ...framer.push(input.subarray(at))];
+      names.push(frames[0]?.event);
+    }
+    return names;
+  }
+
+  it('reads the event name wherever the line is cut, with or without the space', () => {
+    for (const stream of ['event: ping\ndata: x\n\n', 'event:ping\ndata: x\n\n']) {
+      expect(new Set(namesAtEveryCut(stream))).toStrictEqual(new Set(['ping']));
+    }
+  });
+
+  it('keeps a second space as part of a split event name', () => {
+    expect(new Set(namesAtEveryCut('event:  ping\ndata: x\n\n'))).toStrictEqual(new Set([' ping']));
+  });
+
+  it('leaves the name unset for a split bare or empty event line', () => {
+    expect(new Set(namesAtEveryCut('data: x\nevent\n\n'))).toStrictEqual(new Set([undefined]));
+    expect(new Set(namesAtEveryCut('data: x\nevent:\n\n'))).toStrictEqual(new Set([undefined]));
+    expect(new Set(namesAtEveryCut('data: x\nevent: \n\n'))).toStrictEqual(new Set([undefined]));
+  });
+
+  it('does not take a split "eventx" or "event-name:" line for the event name', () => {
+    expect(new Set(namesAtEveryCut('event: a\neventx: b\n\n'))).toStrictEqual(new Set(['a']));
+    expect(new Set(namesAtEveryCut('event: a\nevenT: b\n\n'))).toStrictEqual(new Set(['a']));
+    expect(new Set(namesAtEveryCut('event: a\nevent-x\n\n'))).toStrictEqual(new Set(['a']));
+  });
+
+  it('strips the BOM of a first line split across chunks, and only of the first line', () => {
+    expect(new Set(namesAtEveryCut('\uFEFFevent: a\ndata: x\n\n'))).toStrictEqual(new Set(['a']));
+    const later = namesAtEveryCut('data: 1\n\uFEFFevent: a\ndata: x\n\n');
+    expect(new Set(later)).toStrictEqual(new Set([undefined]));
+  });
+
+  it('treats a split comment line as a comment and a split empty first line as blank', () => {
+    const framer = new SseFramer();
+    const frames = [...framer.push(bytes(': long com')), ...framer.push(bytes('ment\n\n'))];
+    expect(frames.map((f) => f.isComment)).toStrictEqual([true]);
+    const bom = new SseFramer();
+    const split = [...bom.push(bytes([0xef, 0xbb])), ...bom.push(bytes([0xbf, 0x0a]))];
+    expect(split.map((f) => [f.byteLength, f.isComment])).toStrictEqual([[4, true]]);
+  });
+
+  it('reads a split event name whose head spans three chunks', () => {
+    const framer = new SseFramer();
+    const frames = ['ev', 'en', 't: message_', 'delta\n', '\n'].flatMap((p) =>
+      framer.push(bytes(p)),
+    );
+    expect(frames.map((f) => f.event)).toStrictEqual(['message_delta']);
+  });
+
+  it('reads a split event name that starts after other lines of its chunk', () => {
+    const framer = new SseFramer();
+    const frames = ['data: 1\nevent: lo', 'ng_name\n\n'].flatMap((p) => framer.push(bytes(p)));
+    expect(frames.map((f) => [f.event, f.dataText()])).toStrictEqual([['long_name', '1']]);
+  });
+});
+
+describe('event names seen many times', () => {
+  it('gives each frame its own name when more names pass than are remembered', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `name_${i}`);
+    const stream = [...names, ...names].map((n) => `event: ${n}\ndata: x\n\n`).join('');
+    const { frames } = frame([stream]);
+    expect(frames.map((f) => f.event)).toStrictEqual([...names, ...names]);
+  });
+
+  it('tells apart names of the same length and names that are prefixes of others', () => {
+    const { frames } = frame(['event: ab\n\nevent: ac\n\nevent: a\n\nevent: abc\n\nevent: ab\n\n']);
+    expect(frames.map((f) => f.event)).toStrictEqual(['ab', 'ac', 'a', 'abc', 'ab']);
+  });
+});
+
+describe('frame sizes', () => {
+  it('counts the line in progress and the event so far against the limit', () => {
+    const framer = new SseFramer({ maxEventSize: 10 });
+    expect(framer.push(bytes('data: 1\n'))).toStrictEqual([]);
+    expect(framer.bufferedBytes).toBe(8);
+    expect(() => framer.push(bytes('data'))).toThrow(
+      expect.objectContaining({ type: 'event-too-large', limit: 10, size: 11 }),
+    );
+  });
+
+  it('accepts an event of exactly the limit split across chunks', () => {
+    // "data: 1" and "data": 11 bytes.
+    const framer = new SseFramer({ maxEventSize: 11 });
+    const frames = ['data: 1\nda', 'ta\n\n'].flatMap((p) => framer.push(bytes(p)));
+    expect(frames.map((f) => f.dataText())).toStrictEqual(['1\n']);
+    expect(framer.bufferedBytes).toBe(0);
+  });
+
+  it('counts a split line once it ends, with the lines before it', () => {
+    const framer = new SseFramer({ maxEventSize: 12 });
+    framer.push(bytes('data: 12\n'));
+    framer.push(bytes('data'));
+    expect(() => framer.push(bytes('x\n'))).toThrow(expect.objectContaining({ size: 13 }));
+  });
+
+  it('resets the count for each frame and after end()', () => {
+    const framer = new SseFramer({ maxEventSize: 7 });
+    expect(framer.push(bytes('data: 1\n\ndata: 2\n\n'))).toHaveLength(2);
+    framer.push(bytes('data: 3'));
+    expect(new TextDecoder().decode(framer.end().rest)).toBe('data: 3');
+    expect(framer.push(bytes('data: 4\n\n'))).toHaveLength(1);
+  });
+
+  it('defaults to the decoder limit, 16 MiB', () => {
+    expect(new SseFramer().maxEventSize).toBe(16 * 1024 * 1024);
   });
 });

@@ -2,6 +2,8 @@
  * Property tests for the SSE codec: round trips through the encoder, chunking invariance,
  * agreement with a plain reference reading of the spec, and the framer's byte-exactness.
  * Each property runs at least 500 times; the total is printed at the end for the report.
+ * (Under mutation testing, vitest.mutate.config.ts sets PROPERTY_RUNS lower: every mutant that
+ * survives pays for all the runs.)
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +18,7 @@ import {
 import { byteSoup, chunk, concat, cuts, denseStream, fewCuts, streamItems } from './arbitraries.js';
 import { referenceDecode } from './reference.js';
 
-const NUM_RUNS = 500;
+const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
 const utf8 = new TextEncoder();
 let runs = 0;
 let properties = 0;

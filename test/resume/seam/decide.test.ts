@@ -1,0 +1,85 @@
+/**
+ * decideSeam as one call: which steps run in each mode, when it waits for more text, what it
+ * records (trimmed characters, rule, removals, whitespace, confidence).
+ */
+import { describe, expect, it } from 'vitest';
+import { decideSeam, seamContext } from '../../../src/resume/seam/index.js';
+
+describe('decideSeam', () => {
+  it('in prefill and append modes joins only the whitespace: nothing restated is removed', () => {
+    for (const mode of ['prefill', 'append'] as const) {
+      const ctx = seamContext('The quick brown', ' ', mode);
+      expect(ctx.fence).toBeUndefined();
+      expect(decideSeam(ctx, 'brown fox', false)).toStrictEqual({
+        text: ' brown fox',
+        trimmed: 0,
+        rule: 'append',
+        removed: [],
+        whitespace: 'held',
+        confidence: 'high',
+      });
+    }
+  });
+
+  it('in continuation mode removes a restatement and records its rule', () => {
+    const ctx = seamContext('We need an incremental synchronis', '', 'continuation');
+    expect(decideSeam(ctx, 'synchronisation across regions.', true)).toMatchObject({
+      text: 'ation across regions.',
+      trimmed: 10,
+      removed: [],
+    });
+  });
+
+  it('waits while a preamble line may still be coming, then removes it', () => {
+    const ctx = seamContext('The plan is', ' ', 'continuation');
+    expect(decideSeam(ctx, 'Continuing from where I', false)).toBeUndefined();
+    const decision = decideSeam(ctx, 'Continuing from where I left off:\nready.', false);
+    expect(decision).toMatchObject({ text: ' ready.', removed: ['preamble'], confidence: 'low' });
+    expect(decision?.trimmed).toBe('Continuing from where I left off:\n'.length);
+  });
+
+  it('after a preamble, separates a new word from a word the delivered text ends with', () => {
+    const ctx = seamContext('The plan', '', 'continuation');
+    expect(decideSeam(ctx, '(continued)\nis ready.', true)).toMatchObject({
+      text: ' is ready.',
+      whitespace: 'continuation',
+      confidence: 'low',
+    });
+    // Not after punctuation, and not in a script written without spaces.
+    expect(
+      decideSeam(seamContext('The plan.', '', 'continuation'), '(continued)\nIt is.', true),
+    ).toMatchObject({ text: 'It is.', whitespace: 'none' });
+    expect(
+      decideSeam(seamContext('計画', '', 'continuation'), '(continued)\nです。', true),
+    ).toMatchObject({ text: 'です。', whitespace: 'none' });
+  });
+
+  it('inside an open code fence, removes a reopened fence with its tag', () => {
+    const previous = 'Here:\n```python\nx = 1\n';
+    const ctx = seamContext(previous, '', 'continuation');
+    expect(ctx.fence).toStrictEqual({ marker: '```', midLine: false });
+    const decision = decideSeam(ctx, '```python\ny = 2\n', true);
+    expect(decision).toMatchObject({ text: 'y = 2\n', removed: ['fence'] });
+    expect(decision?.trimmed).toBe('```python\n'.length);
+  });
+
+  it('keeps a bare fence after a newline when nothing restated follows: it may be the close', () => {
+    const ctx = seamContext('```\nx = 1\n', '', 'continuation');
+    expect(decideSeam(ctx, '```\nDone.', true)).toMatchObject({
+      text: '```\nDone.',
+      removed: [],
+      trimmed: 0,
+    });
+  });
+
+  it('waits for the fence line to end before deciding', () => {
+    const ctx = seamContext('```js\nlet a', '', 'continuation');
+    expect(decideSeam(ctx, '```j', false)).toBeUndefined();
+  });
+
+  it('waits while the continuation is only whitespace, decides at the end', () => {
+    const ctx = seamContext('Done.', '\n', 'continuation');
+    expect(decideSeam(ctx, '\n', false)).toBeUndefined();
+    expect(decideSeam(ctx, '\n', true)).toMatchObject({ text: '\n', whitespace: 'continuation' });
+  });
+});
