@@ -976,7 +976,7 @@ describe('more of what the client and the caller see', () => {
     feed(splicer, [messageStart(), messageDelta()]);
     const out: Uint8Array[] = [];
     splicer.finish(out, undefined, { stopReason: 'tool_use' });
-    expect((decoded(out)[0]?.[1].delta as Json).stop_reason).toBe('tool_use');
+    expect(((decoded(out)[0] as Ev)[1].delta as Json).stop_reason).toBe('tool_use');
   });
 
   it('joins no seam after a continuation that opens with a tool use', () => {
