@@ -29,6 +29,7 @@ export type {
   LifelineFetchOptions,
   LifelineLogger,
   LifelineOptions,
+  ReconnectOptions,
 } from './integrations/index.js';
 export { lifelineFetch, lifelineMiddleware } from './integrations/index.js';
 // What the engine reports, and the error it raises when a stream cannot be recovered.

@@ -19,6 +19,11 @@ export const STREAM_ID_HEADER = 'x-lifeline-stream-id';
 
 const MESSAGES_PATH = /\/v1\/messages\/?$/;
 
+/**
+ * How `lifelineFetch` and `lifelineMiddleware` reconnect to a resumable lifeline gateway
+ * (`lifeline proxy --resumable`) when the connection to it drops: the `reconnect` option
+ * (`false` turns reconnecting off).
+ */
 export interface ReconnectOptions {
   /** Reconnects in a row without a new event before giving up (default 5). */
   maxReconnects?: number;

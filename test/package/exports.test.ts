@@ -24,6 +24,7 @@ const ROOT = [
   'MessageParamLike',
   'MessageRequestBody',
   'ModelTable',
+  'ReconnectOptions',
   'RecoveryReport',
   'RetryPolicy',
   'SeamRecord',
