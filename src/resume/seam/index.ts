@@ -115,10 +115,15 @@ export function decideSeam(
     });
     if (restatement.kind === 'wait') return undefined;
     if (restatement.kind === 'found') {
+      const restated = rest.slice(0, restatement.length);
       rest = rest.slice(restatement.length);
       trimmed += restatement.length;
       rule = restatement.rule;
       confidence = restatement.confidence;
+      // Text that repeats itself at the seam ("stream stream stream", a row of a table written
+      // again) reads the same whether the model restated it or the text goes on repeating:
+      // the trim may be one repetition too many or too few, so it cannot be high confidence.
+      if (repeatsAtSeam(previous, rest, restated)) confidence = 'low';
     }
   }
 
@@ -137,4 +142,48 @@ export function decideSeam(
     }
   }
   return { text, trimmed, rule, removed, whitespace, confidence };
+}
+
+/**
+ * Whether the text at the seam repeats itself, so that a model that restated and a text that
+ * goes on repeating give the same characters and the number of repetitions cannot be told:
+ * the restated text (whitespace aside) is itself a repetition ("stream stream"), or it comes
+ * again right after it in the continuation, or the delivered text already holds it twice in a
+ * row (a table's rows, a list that repeats an item).
+ */
+function repeatsAtSeam(previous: string, after: string, restated: string): boolean {
+  const s = restated.trim();
+  if (s === '') return false;
+  if (smallestPeriod(s) * 2 <= s.length) return true;
+  if (after.trimStart().startsWith(s)) return true;
+  return repeatsIn(previous.slice(-REPEAT_LOOKBACK), s);
+}
+
+/** How far back the delivered text is searched for a repetition of the restated text. */
+const REPEAT_LOOKBACK = 8_000;
+
+/** Whether `text` holds `s` twice in a row (whitespace between them aside). */
+function repeatsIn(text: string, s: string): boolean {
+  for (let i = text.indexOf(s); i >= 0; i = text.indexOf(s, i + 1)) {
+    let j = i + s.length;
+    while (j < text.length && isSpace(text[j] ?? '')) j++;
+    if (text.startsWith(s, j)) return true;
+  }
+  return false;
+}
+
+function isSpace(c: string): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\r';
+}
+
+/** The smallest p such that s[i] === s[i + p] for every i (s.length when s does not repeat). */
+function smallestPeriod(s: string): number {
+  // Knuth-Morris-Pratt: the longest proper border of s gives its smallest period.
+  const border = new Array<number>(s.length).fill(0);
+  for (let i = 1, k = 0; i < s.length; i++) {
+    while (k > 0 && s[i] !== s[k]) k = border[k - 1] ?? 0;
+    if (s[i] === s[k]) k++;
+    border[i] = k;
+  }
+  return s.length - (border[s.length - 1] ?? 0);
 }
