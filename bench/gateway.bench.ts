@@ -40,6 +40,7 @@ import { Agent, request } from 'undici';
 import { parseScenario, startMock } from '../src/mock/index.js';
 import { probeBinary } from '../test/helpers/binaries.js';
 import { startRedis } from '../test/helpers/redis.js';
+import { benchText } from './text.js';
 
 const CLIENTS = Number(process.env.GATEWAY_BENCH_CLIENTS ?? 40);
 const STREAMS = Number(process.env.GATEWAY_BENCH_STREAMS ?? 10);
@@ -50,15 +51,9 @@ const LEASE_MS = Number(process.env.GATEWAY_BENCH_LEASE_MS ?? 1_000);
 const TAKEOVERS = Number(process.env.GATEWAY_BENCH_TAKEOVERS ?? 3);
 const SCENARIO = 'bench-gateway';
 
+/** ~DELTAS text deltas of 8 bytes (bench/text.ts). */
 function scenarioText(): string {
-  const vocab = ['stream', 'block', 'delta', 'proxy', 'token', 'event', 'client', 'resume'];
-  let text = '';
-  let n = 7;
-  while (text.length < DELTAS * 8) {
-    n = (n * 1103515245 + 12345) >>> 0;
-    text += `${vocab[n % vocab.length]} `;
-  }
-  return `${text.slice(0, DELTAS * 8 - 1)}.`;
+  return benchText(7, DELTAS * 8);
 }
 
 interface Proxy {

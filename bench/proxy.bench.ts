@@ -44,6 +44,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { pressure, serveProbe } from './proxy-pressure.js';
+import { benchText } from './text.js';
 
 const ROLE = process.env.LIFELINE_BENCH_ROLE;
 const CLIENTS = Number(process.env.PROXY_BENCH_CLIENTS ?? 50);
@@ -58,16 +59,9 @@ const NGINX = process.env.NGINX_BIN ?? '/usr/sbin/nginx';
 const SCENARIO = 'bench-small-deltas';
 const SELF = fileURLToPath(import.meta.url);
 
-/** ~DELTAS text deltas of 8 bytes: words from a small vocabulary, varied per run. */
+/** ~DELTAS text deltas of 8 bytes (bench/text.ts). */
 function scenarioText(seed: number): string {
-  const vocab = ['stream', 'block', 'delta', 'proxy', 'token', 'event', 'client', 'resume'];
-  let text = '';
-  let n = seed;
-  while (text.length < DELTAS * 8) {
-    n = (n * 1103515245 + 12345) >>> 0;
-    text += `${vocab[n % vocab.length]} `;
-  }
-  return `${text.slice(0, DELTAS * 8 - 1)}.`;
+  return benchText(seed, DELTAS * 8);
 }
 
 // ---- child roles -------------------------------------------------------------------------
