@@ -316,10 +316,24 @@ describe.runIf(available)('Claude Code (claude -p) through lifeline and without 
 
     it('a drop mid tool input: the whole message, tool input included, is generated again', async () => {
       const run = await claude('agent-tool-46', MODEL_46, DROP_MID_TOOL, { baseUrl: mock.url });
-      expectSuccess(run, AFTER_TOOL_TEXT);
-      expect(run.written).toBe(TOOL_CONTENT);
-      expect(run.log.kinds).toEqual(['fresh', 'fresh', 'next-turn']);
-      expect(run.log.regeneratedTokens).toBe(mock.scenarios[2]!.message.usage.output_tokens);
+      const whole = mock.scenarios[2]!.message.usage.output_tokens;
+      // Claude Code does one of two things here, depending on how far it got with the cut
+      // message (both seen on this machine, the second about one run in four): it asks for the
+      // whole message again and succeeds, or it first sends a turn built on the partial
+      // message (the mock takes it for a continuation), then asks for the whole message again,
+      // and runs out of turns. Either way the whole message is generated again.
+      expect(run.log.kinds[0]).toBe('fresh');
+      expect(run.log.regenerations).toBeGreaterThanOrEqual(1);
+      expect(run.log.regeneratedTokens).toBeGreaterThanOrEqual(whole);
+      if (run.ran.code === 0) {
+        expectSuccess(run, AFTER_TOOL_TEXT);
+        expect(run.written).toBe(TOOL_CONTENT);
+        expect(run.log.kinds).toEqual(['fresh', 'fresh', 'next-turn']);
+        expect(run.log.regeneratedTokens).toBe(whole);
+      } else {
+        expect(run.result?.subtype).toBe('error_max_turns');
+        expect(run.log.kinds.slice(0, 3)).toEqual(['fresh', 'continuation', 'fresh']);
+      }
     });
 
     it('a stall: the byte watchdog (10 s here, 5 min by default) fires, then a non-streaming retry', async () => {
