@@ -6,6 +6,7 @@
  */
 import type { EndKind, OpenBlockFacts, StreamFacts } from './incident.js';
 import type { BlockSpan } from './tally.js';
+import type { TraceSeam } from './trace-read.js';
 
 export type { BlockSpan } from './tally.js';
 
@@ -30,19 +31,8 @@ export interface AttemptTimeline {
   tail: StreamFacts['tail'];
 }
 
-/** One join of a continuation's text to delivered text (SeamRecord in src/resume). */
-export interface SeamFacts {
-  attempt: number;
-  blockIndex: number;
-  offset: number;
-  trimmed: number;
-  rule: string;
-  removed: string[];
-  whitespace: string;
-  confidence: string;
-  /** Only when the trace was recorded with content. */
-  excerpt: { before: string; removed: string; after: string } | undefined;
-}
+/** One join of a continuation's text to delivered text: a trace's seam record. */
+export type SeamFacts = TraceSeam;
 
 export interface Timeline {
   /** Whether the attempts carry times (a trace) or only bytes (a capture). */

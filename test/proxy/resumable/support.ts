@@ -4,6 +4,7 @@
  * no chunk framing to decode), and the reader that turns what a client got into events.
  */
 import { connect } from 'node:net';
+import { seededRandom } from '../../../src/mock/faults.js';
 import { SseDecoder } from '../../../src/sse/index.js';
 
 export interface RawResult {
@@ -95,17 +96,8 @@ export function seqOf(id: string | undefined): number {
   return n;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing cut can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers (the mock's mulberry32), so a failing cut can be replayed. */
+export const seeded = seededRandom;
 
 export interface CliProcess {
   url: string;
