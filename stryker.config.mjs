@@ -1,4 +1,8 @@
 // @ts-check
+// MUTATE_TAG names a run, so that several can run side by side (each its own sandbox, reports
+// and incremental file): `MUTATE_TAG=sse npm run mutate:module -- 'src/sse/*.ts'`.
+const tag = process.env.MUTATE_TAG ? `-${process.env.MUTATE_TAG.replace(/[^\w.-]/g, '_')}` : '';
+
 /**
  * Mutation testing of the core (issue 16): `npm run mutate` (every core module) or one module,
  * `npm run mutate -- --mutate src/resume/policy.ts`. Not part of `npm test`. Reports go to
@@ -37,10 +41,13 @@ const config = {
   // The first run of all the tests, with coverage per test, on a busy machine.
   dryRunTimeoutMinutes: 20,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `reports/mutation${tag}/index.html` },
+  jsonReporter: { fileName: `reports/mutation${tag}/mutation.json` },
+  // `--incremental` reruns only the mutants whose code or covering tests changed since the
+  // last run with the same tag.
+  incrementalFile: `reports/stryker-incremental${tag}.json`,
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
-  tempDirName: '.stryker-tmp',
+  tempDirName: `.stryker-tmp${tag}`,
   cleanTempDir: true,
   thresholds: { high: 85, low: 70, break: null },
 };
