@@ -6,8 +6,8 @@ const tag = process.env.MUTATE_TAG ? `-${process.env.MUTATE_TAG.replace(/[^\w.-]
 /**
  * Mutation testing of the core (issue 16): `npm run mutate` (every core module) or one module,
  * `npm run mutate -- --mutate src/resume/policy.ts`. Not part of `npm test`. Reports go to
- * reports/mutation/ (git-ignored). Survivors judged equivalent are listed in the README
- * ("Mutation testing").
+ * reports/mutation/ (git-ignored). Survivors judged equivalent are listed in docs/mutation.md
+ * with the reason for each.
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
