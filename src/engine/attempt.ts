@@ -13,7 +13,7 @@ import {
   type MessageRequestBody,
   type PushResult,
 } from '../resume/index.js';
-import { encodeComment, type SseFrame, SseFramer } from '../sse/index.js';
+import { encodeComment, SseError, type SseFrame, SseFramer } from '../sse/index.js';
 import { concat, isEventStream, iterable } from './body.js';
 import { parseEventData, simpleDataText } from './event-data.js';
 import { type StreamRequest, safely } from './request.js';
@@ -173,11 +173,15 @@ export class Attempt {
       for await (const chunk of iterable(response.body)) {
         stall.chunk();
         record.bytes += chunk.length;
-        let frames: SseFrame[];
+        let frames: readonly SseFrame[];
+        // An event over the size limit ends the attempt, after the frames completed before it
+        // in the same chunk (the error carries them): what was whole is not thrown away.
+        let tooLarge: Failure | undefined;
         try {
           frames = framer.push(chunk);
         } catch (err) {
-          return {
+          frames = err instanceof SseError ? (err.completed as readonly SseFrame[]) : [];
+          tooLarge = {
             kind: 'protocol',
             message: err instanceof Error ? err.message : String(err),
             cause: err,
@@ -190,6 +194,9 @@ export class Attempt {
           try {
             data = parseEventData(dataText);
           } catch {
+            // What the splicer took for delivered goes out first: the next attempt is planned
+            // from it, and a client without it would miss that text for good.
+            if (out.length > 0) yield concat(out.splice(0));
             return {
               kind: 'protocol',
               message: `upstream sent an event whose data is not JSON (${frame.event ?? 'message'}: ${dataText.slice(0, 80)})`,
@@ -221,6 +228,8 @@ export class Attempt {
           try {
             result = splicer.push({ type, data, raw: frame.raw }, out);
           } catch (err) {
+            // The splicer throws only before message_start (a block before it), when every
+            // output has gone at once: nothing is pending here.
             return {
               kind: 'protocol',
               message: err instanceof Error ? err.message : String(err),
@@ -263,6 +272,7 @@ export class Attempt {
             yield keepAliveComment('seam');
           }
         }
+        if (tooLarge !== undefined) return tooLarge;
         stall.awaitingUpstream();
       }
       return { kind: 'eof', message: 'the upstream body ended without message_stop' };
