@@ -26,8 +26,8 @@ import { sse } from '../fixtures/timed-upstream.js';
 
 /** One attempt's reply. */
 type Reply =
-  /** A whole HTTP answer. */
-  | { status: number; headers?: Record<string, string>; body?: string }
+  /** An HTTP answer; with `end: 'hang'` its body never ends. */
+  | { status: number; headers?: Record<string, string>; body?: string; end?: 'hang' }
   /**
    * An SSE response: its chunks (a string is written as one chunk, a number waits that long),
    * then how it ends; `headAfterMs` delays the response head.
@@ -72,7 +72,8 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (reply === 'silent') return;
   if ('status' in reply) {
     res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
-    res.end(reply.body ?? '');
+    if (reply.end === 'hang') res.write(reply.body ?? '');
+    else res.end(reply.body ?? '');
     return;
   }
   if (reply.headAfterMs !== undefined) await pause(reply.headAfterMs);
@@ -334,6 +335,16 @@ describe('getting a stream (phase 1)', () => {
       'upstream answered 502',
       undefined,
     ]);
+  });
+
+  it('gives up the connection of a retryable error answer once its start is read, even if it never ends', async () => {
+    script = (attempt) =>
+      attempt === 1
+        ? { status: 503, body: errorBody('overloaded_error', 'y'.repeat(100_000)), end: 'hang' }
+        : { chunks: message('Fine.') };
+    const { report } = await read(await start());
+    expect(report?.outcome).toBe('recovered');
+    await received[0]?.closed;
   });
 
   it('waits the delay the server asked for (retry-after-ms) before the next attempt', async () => {
@@ -713,6 +724,38 @@ describe('failing mid-stream, and resuming', () => {
     expect(report?.failures).toEqual(['stall']);
     expect(report?.attempts[0]?.failure?.message).toMatch(/\(fixed stall budget 150 ms\)$/);
     await received[0]?.closed;
+  });
+});
+
+describe('a client that goes away while lifeline reconnects', () => {
+  /** Reads until the first "waiting for upstream" comment, then stops reading. */
+  async function leaveWhileWaiting(run: Run): Promise<void> {
+    if (run.result.kind !== 'stream') throw new Error('expected a stream');
+    const decoder = new TextDecoder();
+    for await (const chunk of run.result.body) {
+      if (decoder.decode(chunk).includes('waiting for upstream')) break;
+    }
+  }
+
+  it('sends no further request once the client is gone during a backoff', async () => {
+    script = (attempt) =>
+      attempt === 1
+        ? { chunks: opening('Step one') }
+        : { status: 529, headers: { 'retry-after-ms': '300' }, body: '' };
+    await leaveWhileWaiting(await start({ keepAliveMs: 40 }));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(received).toHaveLength(2);
+  });
+
+  it('closes the attempt that was opening when the client left, once it answers', async () => {
+    script = (attempt) =>
+      attempt === 1
+        ? { chunks: opening('Step one') }
+        : { chunks: message(' two.'), headAfterMs: 200, end: 'hang' };
+    await leaveWhileWaiting(await start({ keepAliveMs: 40 }));
+    while (received.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await received[1]?.closed;
+    expect(received).toHaveLength(2);
   });
 });
 
