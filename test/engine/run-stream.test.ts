@@ -361,6 +361,14 @@ describe('getting a stream (phase 1)', () => {
     expect((received[1]?.at ?? 0) - (received[0]?.at ?? 0)).toBeGreaterThanOrEqual(140);
   });
 
+  it('waits at least half the backoff window (baseDelayMs for the first retry) before retrying a status', async () => {
+    script = (attempt) =>
+      attempt === 1 ? { status: 503, body: '' } : { chunks: message('Fine.') };
+    const { report } = await read(await start({ policy: { baseDelayMs: 200 } }));
+    expect(report?.outcome).toBe('recovered');
+    expect((received[1]?.at ?? 0) - (received[0]?.at ?? 0)).toBeGreaterThanOrEqual(95);
+  });
+
   it('stops retrying once the deadline has passed, whatever attempts are left', async () => {
     script = () => ({ status: 503, headers: { 'retry-after-ms': '500' }, body: '' });
     const run = await start({ policy: { baseDelayMs: 1, deadlineMs: 400 } });
@@ -520,6 +528,23 @@ describe('failing mid-stream, and resuming', () => {
       [1, 'first', 200],
       [2, 'continue', 200],
     ]);
+  });
+
+  it('resumes at once after the first mid-stream failure, and after the backoff window after the next', async () => {
+    script = (attempt) =>
+      attempt === 1
+        ? { chunks: opening('Step one') }
+        : attempt === 2
+          ? { chunks: [sse.messageStart()] }
+          : { chunks: message(' two.') };
+    const { wire, report } = await read(await start({ policy: { baseDelayMs: 800 } }));
+    expect(textOf(wire)).toBe('Step one two.');
+    expect(report?.failures).toEqual(['eof', 'eof']);
+    const [first, second, third] = received.map((r) => r.at);
+    // At once: under half the 800 ms window a backoff would wait.
+    expect((second ?? 0) - (first ?? 0)).toBeLessThan(400);
+    // The second resume is the third attempt: a window of 1600 ms, at least half of it.
+    expect((third ?? 0) - (second ?? 0)).toBeGreaterThanOrEqual(795);
   });
 
   it('sends nothing but events while resuming when keepAliveMs is 0', async () => {
