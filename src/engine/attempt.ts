@@ -91,10 +91,10 @@ export class Attempt {
     );
   }
 
-  /** Releases the attempt's connection (idempotent). */
+  /** Releases the attempt's connection (idempotent: a second abort changes nothing). */
   close(): void {
     if (this.request.stall.watching(this)) this.request.stall.endAttempt();
-    if (!this.controller.signal.aborted) this.controller.abort(ATTEMPT_OVER);
+    this.controller.abort(ATTEMPT_OVER);
   }
 
   /** Records why this attempt failed (its record, the trace). */
@@ -253,11 +253,12 @@ export class Attempt {
             yield concat(out.splice(0));
             return undefined;
           }
-          const error = (data.error ?? {}) as { type?: string; message?: string };
+          // 'retryable-error': the splicer found a retryable `error.type` string.
+          const error = data.error as { type: string; message?: string };
           return {
             kind: 'error-event',
-            errorType: error.type ?? 'unknown',
-            message: `upstream sent an SSE error event: ${error.type ?? 'unknown'}${error.message ? ` (${error.message})` : ''}`,
+            errorType: error.type,
+            message: `upstream sent an SSE error event: ${error.type}${error.message ? ` (${error.message})` : ''}`,
           };
         }
         if (out.length > 0) {

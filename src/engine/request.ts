@@ -44,7 +44,6 @@ export class StreamRequest {
   readonly report: RecoveryReport;
   /** When the client last got bytes (keep-alive comments while a seam holds text back). */
   lastOutputAt: number;
-  private reported = false;
 
   constructor(original: MessageRequestBody, send: Send, options: EngineOptions) {
     this.original = original;
@@ -98,18 +97,18 @@ export class StreamRequest {
     );
   }
 
-  /** Closes the report (once: the trace and `onReport` hear of it once). */
+  /**
+   * Closes the report and tells the trace and `onReport`. Called once per request, where the
+   * request ends: a passthrough, the stream's end, or the error that ends it.
+   */
   finishReport(outcome: RecoveryReport['outcome']): RecoveryReport {
     const report = this.report;
     report.outcome = outcome;
     report.totalMs = this.elapsed();
     report.containerId = this.splicer.containerId;
     report.seams = this.splicer.seams;
-    if (!this.reported) {
-      this.reported = true;
-      safely(() => this.trace?.end(report));
-      this.options.onReport?.(report);
-    }
+    safely(() => this.trace?.end(report));
+    this.options.onReport?.(report);
     return report;
   }
 }

@@ -80,10 +80,14 @@ describe('keep-alive while a seam holds a restatement back', () => {
     if (result.kind !== 'stream') return;
     let wire = '';
     const dec = new TextDecoder();
+    const t0 = performance.now();
     for await (const chunk of result.body) wire += dec.decode(chunk, { stream: true });
+    const elapsed = performance.now() - t0;
     const seamComments = wire.split(': lifeline resuming: seam').length - 1;
-    // ~19 pieces x 15 ms: well over 60 ms of restatement, so at least one comment.
+    // ~19 pieces x 15 ms: well over 60 ms of restatement, so at least one comment; and at most
+    // one per 60 ms of it, not one per chunk.
     expect(seamComments).toBeGreaterThanOrEqual(1);
+    expect(seamComments).toBeLessThanOrEqual(elapsed / 60);
     const texts = [...wire.matchAll(/"text_delta","text":("(?:[^"\\]|\\.)*")/gu)].map(
       (m) => JSON.parse(m[1] as string) as string,
     );

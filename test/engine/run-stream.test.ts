@@ -223,7 +223,21 @@ async function read(run: Run): Promise<Read> {
   } catch (err) {
     reportError = err;
   }
+  // Every chunk the client gets carries bytes.
+  expect(chunks.filter((c) => c === '')).toEqual([]);
+  const finished = report ?? (error instanceof StreamInterruptedError ? error.report : undefined);
+  if (finished !== undefined) expectWithinRequest(finished);
   return { wire: chunks.join(''), chunks, error, report, reportError };
+}
+
+/** Every attempt, and the latency the failures added, lie within the request's time. */
+function expectWithinRequest(report: RecoveryReport): void {
+  for (const a of report.attempts) {
+    expect(a.startedAtMs).toBeGreaterThanOrEqual(0);
+    expect(a.durationMs).toBeGreaterThanOrEqual(0);
+    expect(a.startedAtMs + a.durationMs).toBeLessThanOrEqual(report.totalMs);
+  }
+  expect(report.addedLatencyMs).toBeLessThanOrEqual(report.totalMs);
 }
 
 /** The text of the text deltas the client received. */
@@ -421,12 +435,25 @@ describe('getting a stream (phase 1)', () => {
     expect(received).toHaveLength(1);
   });
 
+  it('rejects with the caller’s abort reason while the response head is awaited, recording no failure', async () => {
+    script = () => 'silent';
+    const caller = new AbortController();
+    const reason = new Error('caller gave up');
+    const trace = traceRecorder();
+    const run = start({ signal: caller.signal, trace: trace.sink });
+    while (received.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    caller.abort(reason);
+    await expect(run).rejects.toBe(reason);
+    expect(trace.of('failure')).toEqual([]);
+    await received[0]?.closed;
+  });
+
   it('takes a response head that does not come within the stall budget for a stall, and retries', async () => {
     script = (attempt) => (attempt === 1 ? 'silent' : { chunks: message('Fine.') });
-    const { report, wire } = await read(await start({ stall: 'fixed', stallTimeoutMs: 150 }));
+    const { report, wire } = await read(await start({ stall: 'fixed', stallTimeoutMs: 250 }));
     expect(textOf(wire)).toBe('Fine.');
     expect(report?.failures).toEqual(['stall']);
-    expect(report?.attempts[0]?.failure?.message).toMatch(/\(fixed stall budget 150 ms\)$/);
+    expect(report?.attempts[0]?.failure?.message).toMatch(/\(fixed stall budget 250 ms\)$/);
     // The stalled request was given up: its connection is closed.
     await received[0]?.closed;
   });
@@ -456,10 +483,43 @@ describe('relaying an attempt (phase 2)', () => {
   });
 
   it('sends an attempt’s first event at once, not with the rest of its chunk', async () => {
-    script = () => ({ chunks: [message('One two three.').join('')] });
+    const [head, blockStart, first, ...rest] = message('One two three.');
+    script = () => ({ chunks: [[head, blockStart, first, ...rest].join('')] });
     const { chunks, wire } = await read(await start());
-    expect(chunks[0]).toBe(sse.messageStart());
+    // The message's start, then its first text with the block's start, then the rest at once.
+    expect(chunks).toEqual([head, `${blockStart}${first}`, rest.join('')]);
     expect(textOf(wire)).toBe('One two three.');
+  });
+
+  it('does not count the time before the caller starts reading as the upstream’s silence', async () => {
+    script = () => ({ chunks: message('Fine.') });
+    const run = await start({ stall: 'fixed', stallTimeoutMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const { report } = await read(run);
+    expect(report?.failures).toEqual([]);
+    expect(received).toHaveLength(1);
+  });
+
+  it('does not take a stream whose chunks keep coming within the stall budget for stalled', async () => {
+    const events = message('One two three four five six.');
+    // 11 events 100 ms apart: over a second in all, never 450 ms without a byte.
+    script = () => ({ chunks: events.flatMap((e) => [e, 100]) });
+    const { wire, report } = await read(await start({ stall: 'fixed', stallTimeoutMs: 450 }));
+    expect(textOf(wire)).toBe('One two three four five six.');
+    expect(report?.failures).toEqual([]);
+  });
+
+  it('reports the container the message ran in', async () => {
+    const start0 = sse
+      .messageStart()
+      .replace(
+        '"content":[]',
+        '"content":[],"container":{"id":"container_7","expires_at":"2026-12-01T00:00:00Z"}',
+      );
+    const [, ...rest] = message('Ran.');
+    script = () => ({ chunks: [start0, ...rest] });
+    const { report } = await read(await start());
+    expect(report?.containerId).toBe('container_7');
   });
 
   it('drops the upstream’s comments, and names an event without an event line from its data', async () => {
@@ -519,6 +579,7 @@ describe('failing mid-stream, and resuming', () => {
       message: 'the upstream body ended without message_stop',
     });
     expect(report?.attempts[0]?.deliveredChars).toBe('Step one backs up'.length);
+    expect(report?.seams.map((seam) => seam.attempt)).toEqual([2]);
     expect(report?.addedLatencyMs).toBeGreaterThanOrEqual(50);
     expect(lastUserText(received[1]?.body as MessageRequestBody)).toMatch(
       /<previous_message_end>Step one backs up<\/previous_message_end>$/,
@@ -693,11 +754,19 @@ describe('failing mid-stream, and resuming', () => {
       attempt === 1
         ? { chunks: opening('Step one') }
         : attempt === 2
-          ? { status: 503, body: errorBody('overloaded_error', 'Overloaded') }
+          ? {
+              status: 503,
+              headers: { 'retry-after-ms': '200' },
+              body: errorBody('overloaded_error', 'y'.repeat(100_000)),
+              end: 'hang',
+            }
           : { chunks: message(' two.') };
     // Attempt 3 goes to a dead port; the scripted upstream's third request is attempt 4.
     const { wire, report } = await read(await start({}, [3]));
     expect(textOf(wire)).toBe('Step one two.');
+    // The server asked for 200 ms; the error answer that never ends was given up.
+    expect((received[2]?.at ?? 0) - (received[1]?.at ?? 0)).toBeGreaterThanOrEqual(195);
+    await received[1]?.closed;
     expect(report?.failures).toEqual(['eof', 'http-status', 'connect']);
     expect(report?.strategies).toEqual(['continue', 'continue', 'continue']);
     expect(report?.attempts.map((a) => a.status)).toEqual([200, 503, undefined, 200]);
@@ -744,10 +813,10 @@ describe('failing mid-stream, and resuming', () => {
   it('resumes a body that goes silent for longer than the stall budget', async () => {
     script = (attempt) =>
       attempt === 1 ? { chunks: opening('Step one'), end: 'hang' } : { chunks: message(' two.') };
-    const { wire, report } = await read(await start({ stall: 'fixed', stallTimeoutMs: 150 }));
+    const { wire, report } = await read(await start({ stall: 'fixed', stallTimeoutMs: 250 }));
     expect(textOf(wire)).toBe('Step one two.');
     expect(report?.failures).toEqual(['stall']);
-    expect(report?.attempts[0]?.failure?.message).toMatch(/\(fixed stall budget 150 ms\)$/);
+    expect(report?.attempts[0]?.failure?.message).toMatch(/\(fixed stall budget 250 ms\)$/);
     await received[0]?.closed;
   });
 });
@@ -875,6 +944,24 @@ describe('when the message cannot be completed', () => {
     expect(received).toHaveLength(2);
   });
 
+  it('takes a prefill refusal of a continuation turn for a refusal, not for a lesson', async () => {
+    script = (attempt) =>
+      attempt === 1
+        ? { chunks: opening('Step one') }
+        : {
+            status: 400,
+            body: errorBody(
+              'invalid_request_error',
+              'This model does not support assistant message prefill.',
+            ),
+          };
+    const { error } = await read(await start({ models: new ModelTable() }));
+    expect((error as Error).message).toMatch(
+      /^stream interrupted: the upstream refused the continuation request/,
+    );
+    expect(received).toHaveLength(2);
+  });
+
   it('names the last failure when resuming attempts fail until the budget is spent', async () => {
     script = (attempt) =>
       attempt === 1
@@ -921,6 +1008,27 @@ describe('the caller and observers', () => {
     await expect(run.result.report).rejects.toBe(reason);
     await received[0]?.closed;
     expect(received).toHaveLength(1);
+  });
+
+  it('ends the body with the caller’s abort reason during a reconnect’s backoff', async () => {
+    script = (attempt) =>
+      attempt === 1
+        ? { chunks: opening('Step one') }
+        : { status: 529, headers: { 'retry-after-ms': '5000' }, body: '' };
+    const caller = new AbortController();
+    const reason = new Error('caller gave up');
+    const { result } = await start({ signal: caller.signal, keepAliveMs: 40 });
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    const t0 = performance.now();
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of result.body) {
+        if (decoder.decode(chunk).includes('waiting for upstream')) caller.abort(reason);
+      }
+    })();
+    await expect(reading).rejects.toBe(reason);
+    expect(performance.now() - t0).toBeLessThan(2_500);
+    expect(received).toHaveLength(2);
   });
 
   it('releases the upstream connection when the client stops reading', async () => {
