@@ -926,6 +926,25 @@ describe('when the message cannot be completed', () => {
     expect(report?.outcome).toBe('recovered');
   });
 
+  it('ends the message at a client tool use already sent when the continuation goes another way', async () => {
+    const toolUse = [
+      sse.blockStart(1, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} }),
+      sse.input(1, '{"city": "Paris"}'),
+      sse.blockStop(1),
+    ];
+    script = (attempt) =>
+      attempt === 1
+        ? { chunks: [...opening('Let me check.'), sse.blockStop(0), ...toolUse] }
+        : { chunks: message('Something else entirely.') };
+    const { wire, error, report } = await read(await start());
+    expect(error).toBeUndefined();
+    expect(textOf(wire)).toBe('Let me check.');
+    expect(wire).toContain('"stop_reason":"tool_use"');
+    expect(wire.endsWith(sse.messageStop())).toBe(true);
+    expect(report?.strategies).toEqual(['continue', 'end-at-tool']);
+    expect(report?.outcome).toBe('recovered');
+  });
+
   it('fails when the upstream refuses the continuation with a non-retryable status', async () => {
     script = (attempt) =>
       attempt === 1
