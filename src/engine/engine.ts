@@ -154,9 +154,10 @@ async function* relay(
   } catch (err) {
     settle.reject(err);
     throw err;
-  } finally {
-    current.close();
   }
+  // No `finally` closing `current`: an attempt's `stream()` closes it however it ends (a client
+  // that stops reading returns the generator it is suspended in), and resume() closes every
+  // attempt it opens and does not hand over.
 }
 
 /**
