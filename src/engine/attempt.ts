@@ -13,7 +13,7 @@ import {
   type MessageRequestBody,
   type PushResult,
 } from '../resume/index.js';
-import { encodeComment, SseError, type SseFrame, SseFramer } from '../sse/index.js';
+import { encodeComment, type SseError, type SseFrame, SseFramer } from '../sse/index.js';
 import { concat, isEventStream, iterable } from './body.js';
 import { parseEventData, simpleDataText } from './event-data.js';
 import { type StreamRequest, safely } from './request.js';
@@ -118,6 +118,7 @@ export class Attempt {
       this.response = response;
       record.status = response.status;
       const trace = request.trace;
+      // Stryker disable next-line ConditionalExpression: speed only, no closure per call without a sink; safely() swallows the TypeError of an absent one
       if (trace !== undefined) {
         safely(() =>
           trace.attempt({
@@ -138,6 +139,7 @@ export class Attempt {
           : classifyConnectError(err);
       record.durationMs = request.elapsed() - record.startedAtMs;
       const trace = request.trace;
+      // Stryker disable next-line ConditionalExpression: speed only, no closure per call without a sink; safely() swallows the TypeError of an absent one
       if (trace !== undefined) {
         safely(() =>
           trace.attempt({
@@ -180,12 +182,10 @@ export class Attempt {
         try {
           frames = framer.push(chunk);
         } catch (err) {
-          frames = err instanceof SseError ? (err.completed as readonly SseFrame[]) : [];
-          tooLarge = {
-            kind: 'protocol',
-            message: err instanceof Error ? err.message : String(err),
-            cause: err,
-          };
+          // The framer's only error: an event over maxEventSize (an SseError).
+          const error = err as SseError<SseFrame>;
+          frames = error.completed;
+          tooLarge = { kind: 'protocol', message: error.message, cause: err };
         }
         for (const frame of frames) {
           if (frame.isComment) continue;
@@ -209,6 +209,7 @@ export class Attempt {
               : (EVENT_TYPE_IN_DATA.exec(dataText)?.[1] ?? 'message'));
           record.events++;
           stall.event(type, data);
+          // Stryker disable next-line ConditionalExpression: speed only (the fault-free path), no closure per event without a sink; safely() swallows the TypeError of an absent one
           if (trace !== undefined) {
             safely(() =>
               trace.event({

@@ -91,6 +91,7 @@ export class StreamRequest {
   /** Tells the trace about a failure. */
   noteFailure(attempt: number, failure: Failure): void {
     const trace = this.trace;
+    // Stryker disable next-line ConditionalExpression: speed only; safely() swallows the TypeError of an absent sink
     if (trace === undefined) return;
     safely(() =>
       trace.failure({ attempt, t: this.elapsed(), kind: failure.kind, message: failure.message }),
@@ -107,6 +108,7 @@ export class StreamRequest {
     report.totalMs = this.elapsed();
     report.containerId = this.splicer.containerId;
     report.seams = this.splicer.seams;
+    // Stryker disable next-line OptionalChaining: safely() swallows the TypeError of an absent sink
     safely(() => this.trace?.end(report));
     this.options.onReport?.(report);
     return report;

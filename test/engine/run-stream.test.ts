@@ -699,14 +699,15 @@ describe('failing mid-stream, and resuming', () => {
             ],
           }
         : attempt === 2
-          ? { chunks: [sse.messageStart(), 'data: oops\n\n'] }
+          ? { chunks: [sse.messageStart(), `data: oops ${'x'.repeat(100)}\n\n`] }
           : { chunks: message(' two.') };
     const { wire, report } = await read(await start());
     expect(textOf(wire)).toBe('Step one two.');
     expect(report?.failures).toEqual(['protocol', 'protocol']);
     expect(report?.attempts.map((a) => a.failure?.message)).toEqual([
       'upstream sent an event whose data is not JSON (content_block_delta: {not json)',
-      'upstream sent an event whose data is not JSON (message: oops)',
+      // The data quoted up to 80 characters.
+      `upstream sent an event whose data is not JSON (message: oops ${'x'.repeat(75)})`,
       undefined,
     ]);
   });
