@@ -15,35 +15,28 @@ import { type MockServer, startMock } from '../../src/mock/index.js';
 import { startProxy } from '../../src/proxy/index.js';
 import { Upstream } from '../../src/proxy/upstream.js';
 import type { RecoveryReport } from '../../src/resume/index.js';
-import { SEED_BETAS, SEED_REQUEST } from '../fixtures/captures/make-seed-capture.js';
+import { SEED_REQUEST } from '../fixtures/captures/make-seed-capture.js';
 import { startLateRelay } from '../helpers/late-relay.js';
-import { API_KEY, assemble, SEED, scenario, strip } from './support.js';
-
-/** The seed scenario's attempt 1 fault: 20 bytes of JSON into block 38's input_json_delta. */
-const CUT_EVENT = 2430;
-const CUT_BYTES = 76;
+import {
+  assemble,
+  SEED,
+  SEED_CUT_EVENT,
+  scenario,
+  seedCutAt,
+  seedHeaders,
+  strip,
+} from './support.js';
 
 let mock: MockServer;
 /** SSE bytes before the cut: what attempt 1 must deliver. */
 let cutAt: number;
 beforeAll(async () => {
   mock = await startMock({ scenarios: [scenario(SEED)] });
-  const events = mock.renderedEvents(SEED);
-  cutAt = events.slice(0, CUT_EVENT).reduce((n, e) => n + e.length, 0) + CUT_BYTES;
+  cutAt = seedCutAt(mock);
 });
 afterAll(async () => {
   await mock.close();
 });
-
-function seedHeaders(run: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-api-key': API_KEY,
-    'anthropic-version': '2023-06-01',
-    'anthropic-beta': SEED_BETAS,
-    'x-mock-run': `${run}-${Math.random().toString(36).slice(2)}`,
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -141,12 +134,16 @@ describe('the seed incident through a freshly started proxy', () => {
         expect(strip(out.message).content).toEqual(strip(scenario(SEED).message).content);
 
         const [first, second] = mock.requests.slice(-2);
-        expect(first?.sse).toMatchObject({ outcome: 'dropped', bytes: cutAt, events: CUT_EVENT });
+        expect(first?.sse).toMatchObject({
+          outcome: 'dropped',
+          bytes: cutAt,
+          events: SEED_CUT_EVENT,
+        });
         expect(second?.kind).toBe('continuation');
         const report = reports[0];
         expect(report?.outcome).toBe('recovered');
         // Attempt 1 as the engine saw it: every byte the mock sent, cut inside block 38.
-        expect(report?.attempts[0]).toMatchObject({ bytes: cutAt, events: CUT_EVENT });
+        expect(report?.attempts[0]).toMatchObject({ bytes: cutAt, events: SEED_CUT_EVENT });
         expect(report?.attempts[0]?.failure?.message).toMatch(/other side closed/);
       } finally {
         await proxy.close(1_000);
