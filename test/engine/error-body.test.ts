@@ -38,4 +38,68 @@ describe('upstream error bodies, in every host shape', () => {
       parseUpstreamError('', new Headers({ 'x-amzn-errortype': 'ServiceUnavailableException' })),
     ).toEqual({ errorType: 'ServiceUnavailableException' });
   });
+
+  it('reads the exception name from a Bedrock body’s __type when no header names it', () => {
+    expect(
+      parseUpstreamError(
+        '{"__type":"com.amazon.coral.service#ValidationException","message":"bad input"}',
+        none,
+      ),
+    ).toEqual({ errorType: 'ValidationException', message: 'bad input' });
+    expect(parseUpstreamError('{"__type":"ThrottlingException"}', none)).toEqual({
+      errorType: 'ThrottlingException',
+    });
+  });
+
+  it('prefers the x-amzn-ErrorType header to the body’s __type', () => {
+    const headers = new Headers({ 'x-amzn-errortype': 'ThrottlingException:http://x/' });
+    expect(parseUpstreamError('{"__type":"a#Other","message":"m"}', headers)).toEqual({
+      errorType: 'ThrottlingException',
+      message: 'm',
+    });
+  });
+
+  it('takes the Messages API error type over a Google status, and the status when there is no type', () => {
+    expect(
+      parseUpstreamError('{"error":{"type":"api_error","status":"INTERNAL","message":"m"}}', none),
+    ).toEqual({ errorType: 'api_error', message: 'm' });
+    expect(parseUpstreamError('{"error":{"type":"","status":"INTERNAL"}}', none)).toEqual({
+      errorType: 'INTERNAL',
+    });
+  });
+
+  it('leaves out empty or non-string fields', () => {
+    expect(parseUpstreamError('{"type":"error","error":{"type":"","message":""}}', none)).toEqual(
+      {},
+    );
+    expect(parseUpstreamError('{"error":{"type":529,"message":["x"]}}', none)).toEqual({});
+    expect(parseUpstreamError('{"message":"","Message":"fallback"}', none)).toEqual({
+      message: 'fallback',
+    });
+    expect(parseUpstreamError('{"message":7}', none)).toEqual({});
+    expect(
+      parseUpstreamError('{}', new Headers({ 'x-amzn-errortype': ':http://internal/' })),
+    ).toEqual({});
+  });
+
+  it('reads the first error of an array, and nothing from an empty one', () => {
+    expect(
+      parseUpstreamError('[{"error":{"status":"UNAVAILABLE"}},{"error":{"status":"X"}}]', none),
+    ).toEqual({
+      errorType: 'UNAVAILABLE',
+    });
+    expect(parseUpstreamError('[]', none)).toEqual({});
+    expect(
+      parseUpstreamError('[]', new Headers({ 'x-amzn-errortype': 'InternalServerException' })),
+    ).toEqual({ errorType: 'InternalServerException' });
+  });
+
+  it('does not read an error field that is an array, or a body that is a string or null', () => {
+    expect(parseUpstreamError('{"error":["overloaded"],"message":"m"}', none)).toEqual({
+      message: 'm',
+    });
+    expect(parseUpstreamError('"overloaded"', none)).toEqual({});
+    expect(parseUpstreamError('null', none)).toEqual({});
+    expect(parseUpstreamError('[[{"message":"nested"}]]', none)).toEqual({});
+  });
 });
