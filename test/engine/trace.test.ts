@@ -355,28 +355,31 @@ describe('when lines reach the disk', () => {
     expect(lines().map((l) => l.type)).toEqual(['request', 'event', 'cut', 'failure', 'event']);
   });
 
-  it('writes the batch once 64 KiB of lines are pending', () => {
+  it('writes the batch once 64 KiB of lines are pending, batch after batch', () => {
     const { writer, lines } = open({ content: true });
-    const payload = 'x'.repeat(1_000);
-    const delta = { type: 'text_delta', text: payload };
-    let written = 0;
-    let sent = 0;
-    while (written === 0) {
-      writer.event({
-        attempt: 1,
-        t: 1,
-        type: 'content_block_delta',
-        bytes: 1_100,
-        data: { index: 0, delta },
-      });
-      sent++;
-      written = lines().length - 1;
-      expect(sent).toBeLessThan(100);
-    }
-    // The batch went out with the line that took it to 64 KiB, not before and not later.
-    expect(written).toBe(sent);
+    const delta = { type: 'text_delta', text: 'x'.repeat(1_000) };
+    /** Sends delta lines until some reach the disk; how many were sent and written. */
+    const batch = () => {
+      const before = lines().length;
+      for (let sent = 1; sent < 100; sent++) {
+        writer.event({
+          attempt: 1,
+          t: 1,
+          type: 'content_block_delta',
+          bytes: 1_100,
+          data: { index: 0, delta },
+        });
+        const written = lines().length - before;
+        if (written > 0) return { sent, written };
+      }
+      return undefined;
+    };
+    const first = batch();
     const lineLength = readFileSync(writer.path, 'utf8').split('\n')[1]?.length ?? 0;
-    expect(sent).toBe(Math.ceil((64 * 1024) / (lineLength + 1)));
+    // The batch went out with the line that took it to 64 KiB, not before and not later.
+    const perBatch = Math.ceil((64 * 1024) / (lineLength + 1));
+    expect(first).toEqual({ sent: perBatch, written: perBatch });
+    expect(batch()).toEqual({ sent: perBatch, written: perBatch });
     writer.close();
   });
 
