@@ -216,6 +216,10 @@ describe('simpleDataText', () => {
       'event: a\ndata:{}\n\n', // no space after the colon
       '\uFEFFevent: a\ndata: {}\n\n', // BOM
       ': comment\n\n',
+      'event: a\ndata: {}\r\n\n', // CR LF after the data line
+      'event: a\ndata: {}\nx', // no blank line at the end
+      'event: a\ndata: {}\n', // one line end only
+      'event: abcdefgh\n\n', // no data line
     ]) {
       expect(simpleDataText(bytes(frame)), frame).toBeUndefined();
     }

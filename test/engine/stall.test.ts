@@ -17,6 +17,8 @@ const adaptive: StallSettings = { mode: 'adaptive', floorMs: FLOOR, ceilingMs: C
 
 beforeEach(() => {
   vi.useFakeTimers();
+  // The detector's clock is performance.now(): ms since the process started, a small number.
+  vi.setSystemTime(60_000);
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -274,12 +276,17 @@ describe('adaptive budgets', () => {
     expect(detector.budgetMs()).toBe(3_600);
   });
 
-  it('treats a block start without a block as content', () => {
+  it('treats a block start without a block, or without a type, as content', () => {
     const { detector } = watch();
     receive(detector, 'message_start');
     receive(detector, 'content_block_start', { index: 0 });
     expect(detector.currentActivity).toBe('content');
     expect(detector.budgetMs()).toBe(FLOOR);
+    receive(detector, 'content_block_stop', { index: 0 });
+    receive(detector, 'content_block_start', blockStart(1, 'server_tool_use'));
+    receive(detector, 'content_block_stop', { index: 1 });
+    receive(detector, 'content_block_start', { index: 2, content_block: {} });
+    expect(detector.currentActivity).toBe('content');
   });
 
   it('lets an MCP tool run up to the ceiling like a server tool', () => {
@@ -292,6 +299,8 @@ describe('adaptive budgets', () => {
     vi.advanceTimersByTime(CEILING - 1);
     expect(stalls).toHaveLength(0);
     receive(detector, 'content_block_start', blockStart(1, 'mcp_tool_result'));
+    expect(detector.currentActivity).toBe('content');
+    receive(detector, 'content_block_stop', { index: 1 });
     expect(detector.currentActivity).toBe('content');
   });
 
@@ -545,12 +554,41 @@ describe('silences that are not the upstream’s', () => {
     detector.startAttempt({}, (error) => next.push(error));
     expect(detector.currentActivity).toBe('waiting');
     detector.readingBody();
-    receive(detector, 'content_block_start', blockStart(0, 'text'));
+    receive(detector, 'content_block_start', blockStart(0, 'thinking'));
     receive(detector, 'content_block_stop', { index: 0 });
+    receive(detector, 'content_block_start', blockStart(1, 'text'));
+    receive(detector, 'content_block_stop', { index: 1 });
     expect(detector.currentActivity).toBe('content');
     vi.advanceTimersByTime(FLOOR);
     expect(next).toHaveLength(1);
     expect(next[0]?.info.headers).toBe(false);
+  });
+
+  it('gives a hold in a new attempt its own ceiling, when the last attempt ended in a hold', () => {
+    const detector = new StallDetector(adaptive, Date.now);
+    watch(adaptive, detector);
+    startText(detector);
+    detector.chunk();
+    vi.advanceTimersByTime(CEILING / 2); // held, and seen held
+    detector.endAttempt();
+    const { stalls } = watch(adaptive, detector);
+    detector.chunk(); // the new attempt's first chunk, held
+    vi.advanceTimersByTime(CEILING - 1);
+    expect(stalls).toHaveLength(0);
+  });
+
+  it('counts the wait for a new attempt’s headers even when the last attempt ended in a hold', () => {
+    const detector = new StallDetector(adaptive, Date.now);
+    watch(adaptive, detector);
+    vi.advanceTimersByTime(700);
+    receive(detector, 'content_block_start', blockStart(0, 'text'));
+    detector.chunk();
+    detector.endAttempt();
+    const stalls: StallError[] = [];
+    detector.startAttempt({}, (error) => stalls.push(error));
+    vi.advanceTimersByTime(2_800);
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]?.info).toMatchObject({ headers: false, budgetMs: 2_800 });
   });
 
   it('does not mistake a ping before a block start in a new attempt for a heartbeat', () => {
@@ -626,6 +664,31 @@ describe('the stall error', () => {
       mode: 'adaptive',
       headers: true,
     });
+  });
+});
+
+describe('a new detector', () => {
+  it('is waiting, with the ceiling as its budget', () => {
+    const detector = new StallDetector(adaptive, Date.now);
+    expect(detector.currentActivity).toBe('waiting');
+    expect(detector.budgetMs()).toBe(CEILING);
+  });
+
+  it('runs on performance.now() and the default settings when given none', () => {
+    const detector = new StallDetector();
+    expect(detector.settings).toEqual({ mode: 'adaptive', floorMs: 10_000, ceilingMs: 90_000 });
+    const stalls: StallError[] = [];
+    detector.startAttempt({}, (error) => stalls.push(error));
+    detector.headersReceived();
+    detector.readingBody();
+    detector.chunk();
+    detector.event('content_block_start', blockStart(0, 'text'));
+    detector.awaitingUpstream();
+    // (Vitest's fake timers move performance.now() too.)
+    vi.advanceTimersByTime(9_999);
+    expect(stalls).toHaveLength(0);
+    vi.advanceTimersByTime(1);
+    expect(stalls[0]?.info).toMatchObject({ budgetMs: 10_000, silentMs: 10_000 });
   });
 });
 

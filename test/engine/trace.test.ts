@@ -18,7 +18,7 @@ import {
 } from '../../src/engine/trace.js';
 import type { RecoveryReport } from '../../src/resume/index.js';
 
-const fsFaults = vi.hoisted(() => ({ failWrites: false }));
+const fsFaults = vi.hoisted(() => ({ failWrites: false, closes: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   return {
@@ -28,12 +28,17 @@ vi.mock('node:fs', async (importOriginal) => {
         throw Object.assign(new Error('ENOSPC: no space left'), { code: 'ENOSPC' });
       return fs.writeSync(...args);
     }) as typeof fs.writeSync,
+    closeSync: (fd: number) => {
+      fsFaults.closes++;
+      fs.closeSync(fd);
+    },
   };
 });
 
 const dirs: string[] = [];
 afterEach(() => {
   fsFaults.failWrites = false;
+  fsFaults.closes = 0;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -102,7 +107,7 @@ describe('redactHeaders', () => {
   });
 
   it('joins repeated values and leaves out absent ones', () => {
-    expect(redactHeaders({ 'anthropic-beta': ['a', 'b'], 'x-absent': undefined })).toEqual({
+    expect(redactHeaders({ 'anthropic-beta': ['a', 'b'], 'x-absent': undefined })).toStrictEqual({
       'anthropic-beta': 'a, b',
     });
   });
@@ -291,6 +296,16 @@ describe('records', () => {
     expect(eventLine('error', {})).not.toHaveProperty('errorType');
   });
 
+  it('leaves out a delta type, stop reason or error type that is not a string', () => {
+    expect(
+      eventLine('content_block_delta', { index: 0, delta: { type: 5, text: 'a' } }),
+    ).not.toHaveProperty('deltaType');
+    expect(eventLine('message_delta', { delta: { stop_reason: null } })).not.toHaveProperty(
+      'stopReason',
+    );
+    expect(eventLine('error', { error: { type: 529 } })).not.toHaveProperty('errorType');
+  });
+
   it('records other events by name and size, and an index only when it is a number', () => {
     expect(eventLine('ping', {})).toEqual({
       type: 'event',
@@ -357,7 +372,13 @@ describe('when lines reach the disk', () => {
 
   it('writes the batch once 64 KiB of lines are pending, batch after batch', () => {
     const { writer, lines } = open({ content: true });
-    const delta = { type: 'text_delta', text: 'x'.repeat(1_000) };
+    // Delta lines of exactly 1 KiB (newline included): 64 of them make 64 KiB.
+    const lineOf = (n: number) =>
+      `${JSON.stringify({ type: 'event', attempt: 1, t: 1, event: 'content_block_delta', bytes: 1_100, index: 0, deltaType: 'text_delta', payloadBytes: n, content: 'x'.repeat(n) })}\n`;
+    let size = 500;
+    while (lineOf(size).length < 1024) size++;
+    expect(lineOf(size)).toHaveLength(1024);
+    const delta = { type: 'text_delta', text: 'x'.repeat(size) };
     /** Sends delta lines until some reach the disk; how many were sent and written. */
     const batch = () => {
       const before = lines().length;
@@ -374,12 +395,10 @@ describe('when lines reach the disk', () => {
       }
       return undefined;
     };
-    const first = batch();
-    const lineLength = readFileSync(writer.path, 'utf8').split('\n')[1]?.length ?? 0;
-    // The batch went out with the line that took it to 64 KiB, not before and not later.
-    const perBatch = Math.ceil((64 * 1024) / (lineLength + 1));
-    expect(first).toEqual({ sent: perBatch, written: perBatch });
-    expect(batch()).toEqual({ sent: perBatch, written: perBatch });
+    // The batch goes out with the line that takes it to 64 KiB, not before and not later.
+    expect(batch()).toEqual({ sent: 64, written: 64 });
+    expect(readFileSync(writer.path, 'utf8').split('\n')[1]).toBe(lineOf(size).slice(0, -1));
+    expect(batch()).toEqual({ sent: 64, written: 64 });
     writer.close();
   });
 
@@ -404,5 +423,15 @@ describe('when lines reach the disk', () => {
     fsFaults.failWrites = false;
     expect(() => writer.close()).not.toThrow();
     expect(lines()).toHaveLength(1);
+    expect(fsFaults.closes).toBe(1);
+  });
+
+  it('closes its file at the end, once however often it is told to', () => {
+    const { writer } = open();
+    writer.end({ outcome: 'clean' } as unknown as RecoveryReport);
+    expect(fsFaults.closes).toBe(1);
+    writer.close();
+    writer.close();
+    expect(fsFaults.closes).toBe(1);
   });
 });
