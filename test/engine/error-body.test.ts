@@ -73,9 +73,9 @@ describe('upstream error bodies, in every host shape', () => {
   });
 
   it('leaves out empty or non-string fields', () => {
-    expect(parseUpstreamError('{"type":"error","error":{"type":"","message":""}}', none)).toStrictEqual(
-      {},
-    );
+    expect(
+      parseUpstreamError('{"type":"error","error":{"type":"","message":""}}', none),
+    ).toStrictEqual({});
     expect(parseUpstreamError('{"error":{"type":529,"message":["x"]}}', none)).toStrictEqual({});
     expect(parseUpstreamError('{"message":"","Message":"fallback"}', none)).toStrictEqual({
       message: 'fallback',
