@@ -16,6 +16,14 @@ function webStream(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * A web stream as runtimes without async iteration of ReadableStream hand it over: only its
+ * reader (Node's streams iterate, so the tests take the reader path this way).
+ */
+function readerOnly(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return { getReader: () => stream.getReader() } as unknown as ReadableStream<Uint8Array>;
+}
+
 async function collect(body: AsyncIterable<Uint8Array>): Promise<string[]> {
   const out: string[] = [];
   for await (const chunk of body) out.push(new TextDecoder().decode(chunk));
@@ -50,9 +58,27 @@ describe('iterable and iterate', () => {
     expect(stream.locked).toBe(false);
   });
 
+  it('reads a web stream without async iteration through its reader, then releases it', async () => {
+    const stream = webStream([bytes('one'), bytes('two')]);
+    expect(await collect(iterable(readerOnly(stream)))).toEqual(['one', 'two']);
+    expect(stream.locked).toBe(false);
+  });
+
   it('releases the web stream’s reader when the consumer stops early', async () => {
     const stream = webStream([bytes('one'), bytes('two')]);
-    for await (const _ of iterate(stream)) break;
+    for await (const _ of iterate(readerOnly(stream))) break;
+    expect(stream.locked).toBe(false);
+    // The rest is still there for another reader.
+    expect(await collect(iterate(readerOnly(stream)))).toEqual(['two']);
+  });
+
+  it('releases the reader when the web stream fails', async () => {
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error('reset'));
+      },
+    });
+    await expect(collect(iterate(readerOnly(stream)))).rejects.toThrow('reset');
     expect(stream.locked).toBe(false);
   });
 
@@ -75,6 +101,8 @@ describe('readText', () => {
     const euro = bytes('€');
     const body = webStream([bytes('price: '), euro.subarray(0, 1), euro.subarray(1)]);
     expect(await readText(body)).toBe('price: €');
+    const again = webStream([bytes('price: '), euro.subarray(0, 1), euro.subarray(1)]);
+    expect(await readText(readerOnly(again))).toBe('price: €');
   });
 
   it('reads no body as empty text', async () => {
