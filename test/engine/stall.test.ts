@@ -126,6 +126,9 @@ describe('adaptive budgets', () => {
     receive(detector, 'content_block_stop', { index: 1 });
     receive(detector, 'content_block_start', blockStart(2, 'text'));
     expect(detector.budgetMs()).toBe(FLOOR);
+    receive(detector, 'content_block_stop', { index: 2 });
+    receive(detector, 'content_block_start', blockStart(3, 'thinking'));
+    expect(detector.budgetMs()).toBe(3 * FLOOR);
   });
 
   it('gives a thinking block at least 3x the floor', () => {
@@ -520,8 +523,10 @@ describe('silences that are not the upstream’s', () => {
     detector.startAttempt({}, () => {});
     detector.endAttempt();
     detector.readingBody();
+    expect(vi.getTimerCount()).toBe(0);
     detector.chunk();
     detector.event('content_block_start', blockStart(0, 'text'));
+    expect(vi.getTimerCount()).toBe(0);
     detector.event('ping', {});
     vi.advanceTimersByTime(1_000);
     detector.event('ping', {});
