@@ -70,7 +70,6 @@ function decodeLiteral(literal: string): string | undefined {
   try {
     // Quotes around it: what parses is one string literal, so a string.
     return JSON.parse(`"${literal}"`) as string;
-    // Stryker disable next-line BlockStatement: without its return the catch returns undefined too
   } catch {
     return undefined;
   }

@@ -377,6 +377,18 @@ describe('adaptive budgets', () => {
     expect(detector.budgetMs()).toBe(FLOOR);
   });
 
+  it('takes no heartbeat from an attempt’s first ping, early in the process', () => {
+    let t = 1_000;
+    const detector = new StallDetector(adaptive, () => t);
+    detector.startAttempt({}, () => {});
+    detector.headersReceived();
+    detector.readingBody();
+    t = 2_000;
+    receive(detector, 'ping');
+    expect(detector.budgetMs()).toBe(CEILING);
+    detector.endAttempt();
+  });
+
   it('counts a heartbeat from a ping at clock time 0', () => {
     // performance.now() starts near 0: a ping then is a ping like any other.
     let t = 0;
