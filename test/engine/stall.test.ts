@@ -340,7 +340,6 @@ describe('adaptive budgets', () => {
     expect(detector.budgetMs()).toBe(FLOOR);
     vi.advanceTimersByTime(FLOOR);
     expect(stalls[0]?.info.activity).toBe('content');
-    // And the next attempt's blocks start from no tool running.
   });
 
   it('forgets a server tool at message_delta, so a later block stop is content', () => {
