@@ -182,8 +182,9 @@ export class StallDetector {
     this.endAttempt();
     const now = this.now();
     this.owner = owner;
-    // (`heldAt` is reset by readingBody, which comes before any chunk can start a hold.)
     this.busy = false;
+    // Stryker disable next-line all: readingBody resets it too, before any chunk can start a hold; kept so that an attempt never inherits the last one's hold
+    this.heldAt = -1;
     this.activity = 'waiting';
     this.attemptStart = now;
     this.lastByteAt = now;
