@@ -580,7 +580,7 @@ export class Splicer {
     a.routes.set(index, { kind: 'dropped' });
     switch (route.kind) {
       case 'text': {
-        if (route.seam !== undefined) this.#resolveSeam(route, out, true);
+        if (route.seam !== undefined) this.#resolveSeam(route, out, 'stop');
         const downIndex = route.downIndex;
         // Unassigned after the seam: a whitespace-only continuation of a closed block, dropped.
         if (downIndex === undefined) return 'continue';
@@ -660,7 +660,7 @@ export class Splicer {
     const delta = (ev.data.delta ?? {}) as Json;
     if (delta.type !== 'text_delta' || typeof delta.text !== 'string') {
       // A citation or unknown delta before the seam is decided: decide with what we have.
-      this.#resolveSeam(route, out, true);
+      this.#resolveSeam(route, out, 'delta');
       const downIndex = route.downIndex;
       if (downIndex !== undefined) {
         if (delta.type === 'citations_delta') {
@@ -674,7 +674,7 @@ export class Splicer {
       return 'continue';
     }
     seam.buffer += delta.text;
-    this.#resolveSeam(route, out, false);
+    this.#resolveSeam(route, out, 'more');
     return 'continue';
   }
 
@@ -685,12 +685,17 @@ export class Splicer {
 
   /**
    * Decides the seam once enough of the continuation's text has arrived (src/resume/seam/), or
-   * at the block's end (`final`), and sends the joined text.
+   * now: at the block's end (`stop`), or at a citation or unknown delta (`delta`, the block goes
+   * on after it), and sends the joined text. `more`: only if the text so far decides it.
    */
-  #resolveSeam(route: Extract<Route, { kind: 'text' }>, out: Uint8Array[], final: boolean): void {
+  #resolveSeam(
+    route: Extract<Route, { kind: 'text' }>,
+    out: Uint8Array[],
+    at: 'more' | 'delta' | 'stop',
+  ): void {
     const seam = route.seam;
     if (seam === undefined) return;
-    const decision = decideSeam(seam.context, seam.buffer, final);
+    const decision = decideSeam(seam.context, seam.buffer, at !== 'more');
     if (decision === undefined) return;
     route.seam = undefined;
     let text = decision.text;
@@ -698,9 +703,11 @@ export class Splicer {
     if (seam.target === 'new') {
       // A closed block that ends with whitespace already has the seam's whitespace; one that
       // does not (closed by the continuation's thinking right after a word) gets the
-      // continuation's. A whitespace-only continuation is dropped.
+      // continuation's. A continuation block that ends with only whitespace is dropped; one
+      // that goes on after a citation or unknown delta is opened, for that delta and the text
+      // after it (dropping it there would lose the rest of the block).
       if (seam.deliveredWs !== '') text = text.replace(/^\s+/, '');
-      if (text.trim() === '') return;
+      if (at === 'stop' && text.trim() === '') return;
       this.#closeOpen(out);
       route.downIndex = this.#nextOut++;
       this.#open = {

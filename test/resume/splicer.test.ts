@@ -872,6 +872,73 @@ describe('a continuation joined at the seam', () => {
     expect(sent).toStrictEqual([]);
   });
 
+  it('keeps the rest of a continuation of a closed block that goes on after whitespace and an unknown delta', () => {
+    // Deciding the seam at the unknown delta with only whitespace in hand once dropped the
+    // block, and with it every later delta: the text after it was silently lost.
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Intro.'), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    const future = up('content_block_delta', { index: 0, delta: { type: 'future_delta', x: 1 } });
+    const { sent, results } = feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, ' '),
+      future,
+      text(0, 'More text.'),
+      stop(0),
+    ]);
+    expect(results).toStrictEqual(Array(6).fill('continue'));
+    expect(sent).toStrictEqual([
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 1, delta: { type: 'future_delta', x: 1 } },
+      ],
+      [
+        'content_block_delta',
+        {
+          type: 'content_block_delta',
+          index: 1,
+          delta: { type: 'text_delta', text: ' More text.' },
+        },
+      ],
+      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+    ]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro.' },
+      { type: 'text', text: ' More text.' },
+    ]);
+  });
+
+  it('keeps a continuation of a closed block that opens with a citation, the citation after its text', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Intro. '), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    const citation = { type: 'char_location', cited_text: 'x' };
+    const { sent } = feed(splicer, [
+      messageStart(),
+      textStart(0),
+      up('content_block_delta', { index: 0, delta: { type: 'citations_delta', citation } }),
+      text(0, 'Cited text.'),
+      stop(0),
+    ]);
+    expect(types(sent)).toStrictEqual([
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+    ]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro. ' },
+      { type: 'text', text: 'Cited text.', citations: [citation] },
+    ]);
+  });
+
   it('decides the seam at an unknown delta and passes the delta on at the open index', () => {
     const splicer = new Splicer();
     feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
