@@ -380,12 +380,10 @@ export class Splicer {
     if (open === undefined) return;
     this.#flushStart(out, open);
     if (open.heldWs !== '') {
-      const ws = open.heldWs;
-      open.heldWs = '';
       this.#emit(out, 'content_block_delta', {
         type: 'content_block_delta',
         index: open.downIndex,
-        delta: { type: 'text_delta', text: ws },
+        delta: { type: 'text_delta', text: open.heldWs },
       });
     }
     this.#emit(
@@ -426,9 +424,6 @@ export class Splicer {
         }
         return 'continue';
       }
-      case 'ping':
-        out.push(ev.raw ?? encodeEventBytes('ping', { type: 'ping' }));
-        return 'continue';
       case 'content_block_start':
         this.#ensureStarted();
         return this.#blockStart(ev, out);
@@ -460,7 +455,7 @@ export class Splicer {
         return 'fatal-error';
       }
       default:
-        // Unknown event types pass through untouched.
+        // Pings and unknown event types pass through untouched.
         out.push(ev.raw ?? encodeEventBytes(ev.type, d));
         return 'continue';
     }
@@ -614,7 +609,7 @@ export class Splicer {
     for (const held of events) {
       let data: Json = { ...held.data, index: downIndex };
       let changed = num(held.data.index) !== downIndex;
-      if (held.type === 'content_block_start' && idMap.size > 0) {
+      if (held.type === 'content_block_start') {
         const block = held.data.content_block as Json;
         const mapped =
           typeof block.tool_use_id === 'string' ? idMap.get(block.tool_use_id) : undefined;
