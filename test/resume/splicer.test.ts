@@ -1109,6 +1109,43 @@ describe('a continuation of a closed text block', () => {
     expect(splicer.seams[0]).toMatchObject({ blockIndex: 1, trimmed: 20 });
   });
 
+  it('removes a restatement of a closed block that ends with whitespace, whitespace and all', () => {
+    const splicer = afterClosed('The report is ready.\n\n');
+    feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'The report is ready.\n\nNext, the summary of findings.'),
+      stop(0),
+    ]);
+    expect(splicer.view().blocks.map((b) => (b as { text?: string }).text)).toStrictEqual([
+      'The report is ready.\n\n',
+      'Next, the summary of findings.',
+    ]);
+  });
+
+  it("keeps the continuation's own spaces when the closed block ends with whitespace", () => {
+    const splicer = afterClosed('Intro. ');
+    feed(splicer, [messageStart(), textStart(0), text(0, 'More text here.'), stop(0)]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro. ' },
+      { type: 'text', text: 'More text here.' },
+    ]);
+  });
+
+  it('opens the new block for text still undecided when the continuation block stops', () => {
+    const splicer = afterClosed('The report is ready.');
+    const waiting = feed(splicer, [messageStart(), textStart(0), text(0, 'The report')]);
+    expect(waiting.sent).toStrictEqual([]);
+    expect(splicer.seamPending).toBe(true);
+    const { sent } = feed(splicer, [stop(0)]);
+    expect(types(sent)).toStrictEqual([
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+    ]);
+    expect(splicer.view().blocks[1]).toStrictEqual({ type: 'text', text: 'The report' });
+  });
+
   it('gives the blocks after the new one the indices after it', () => {
     const splicer = afterClosed('Intro.');
     const { sent } = feed(splicer, [
