@@ -649,6 +649,17 @@ describe('what the client has', () => {
     expect(new Splicer().partialMessage()).toBeUndefined();
   });
 
+  it('leaves out of the partial message unsigned thinking cut while streaming live', () => {
+    // Unsigned thinking cannot be sent back to the API: a caller continuing from the partial
+    // message gets the complete blocks only.
+    const splicer = new Splicer({ thinking: 'stream' });
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Hi'), stop(0), thinkingStart(1)]);
+    feed(splicer, [thinking(1, 'Hmm')]);
+    splicer.failAttempt([]);
+    expect(splicer.partialMessage()?.content).toStrictEqual([{ type: 'text', text: 'Hi' }]);
+    expect(splicer.deliveredChars()).toBe(2 + 3);
+  });
+
   it('gives the partial message with the open text block as delivered', () => {
     const splicer = new Splicer();
     feed(splicer, [messageStart(), textStart(0), text(0, 'Hello wor')]);
