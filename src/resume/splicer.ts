@@ -719,7 +719,14 @@ export class Splicer {
       offset = this.#downstream.snapshot().open?.text.length ?? 0;
       open.heldWs = ''; // joined into `text` by the seam
     }
-    this.#recordSeam(route.downIndex, offset, seam, decision);
+    // Decided at a citation or unknown delta, before the text could decide it: a restatement
+    // that comes after that delta goes unexamined, so the join cannot be vouched for.
+    this.#recordSeam(
+      route.downIndex,
+      offset,
+      seam,
+      at === 'delta' ? { ...decision, confidence: 'low' } : decision,
+    );
     this.#emitText(out, route.downIndex, text);
   }
 

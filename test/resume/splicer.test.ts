@@ -1003,6 +1003,37 @@ describe('a continuation joined at the seam', () => {
     expect(types(atStop.sent)).toStrictEqual(['content_block_delta@0', 'content_block_stop@0']);
   });
 
+  it('marks a seam decided at a citation or unknown delta low confidence, whatever rule it took', () => {
+    // The text after that delta may still restate the delivered text: nothing examines it.
+    for (const delta of [
+      { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } },
+      { type: 'future_delta', x: 1 },
+    ]) {
+      const splicer = new Splicer();
+      feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+      splicer.failAttempt([]);
+      splicer.beginAttempt('continue', []);
+      feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
+      feed(splicer, [up('content_block_delta', { index: 0, delta })]);
+      expect(splicer.seams).toHaveLength(1);
+      expect(splicer.seams[0]?.confidence).toBe('low');
+    }
+  });
+
+  it('keeps the confidence of the rule for a seam the text decided', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'quick brown fox jumps over the lazy dog'),
+    ]);
+    expect(splicer.seams).toHaveLength(1);
+    expect(splicer.seams[0]).toMatchObject({ rule: 'words', confidence: 'high' });
+  });
+
   it('holds a citation that comes before the seam is decided until the block stops', () => {
     const splicer = new Splicer();
     feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
