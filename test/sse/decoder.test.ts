@@ -137,6 +137,41 @@ describe('fields', () => {
   it('compares field names literally (no case folding)', () => {
     expect(decode(['DATA: a\n\n'])).toStrictEqual([]);
   });
+
+  it('ignores a known field name with any one letter in upper case', () => {
+    const variants = (name: string) =>
+      [...name].map((_, i) => name.slice(0, i) + name[i]!.toUpperCase() + name.slice(i + 1));
+    const stream = [
+      ...variants('data').map((n) => `${n}: x\n`),
+      ...variants('event').map((n) => `${n}: x\n`),
+      ...variants('id').map((n) => `${n}: x\n`),
+      ...variants('retry').map((n) => `${n}: 5\n`),
+      'data: a\n\n',
+    ].join('');
+    expect(decode([stream])).toStrictEqual([ev('a')]);
+  });
+
+  it('ignores a field whose name starts with a known name', () => {
+    const stream = 'datax: 1\ndatax\neventx: e\nidx: 2\nretryx: 5\ndata: a\n\n';
+    expect(decode([stream])).toStrictEqual([ev('a')]);
+  });
+
+  it('ignores a field whose name is a known name cut short', () => {
+    const stream = 'dat: 1\nevent: e\neven: f\ni: 2\nretr: 5\ndata: a\n\n';
+    expect(decode([stream])).toStrictEqual([ev('a', { event: 'e' })]);
+  });
+
+  it('clears the event type at a bare event line (no colon)', () => {
+    expect(decode(['event: a\nevent\ndata: x\n\n'])).toStrictEqual([ev('x')]);
+  });
+
+  it('reads a bare data line as empty data appended to the data before it', () => {
+    expect(decode(['data: a\ndata\ndata: b\n\n'])).toStrictEqual([ev('a\n\nb')]);
+  });
+
+  it('reads a value after the first colon, however many colons follow', () => {
+    expect(decode(['event::a:\ndata: x\n\n'])).toStrictEqual([ev('x', { event: ':a:' })]);
+  });
 });
 
 describe('id', () => {
@@ -146,6 +181,23 @@ describe('id', () => {
 
   it('ignores an id containing NUL', () => {
     expect(decode(['id: a\0b\ndata: a\n\n'])).toStrictEqual([ev('a')]);
+  });
+
+  it('sets an empty id from a bare id line or an empty value', () => {
+    expect(decode(['id: 1\nid\ndata: a\n\nid:\ndata: b\n\n'])).toStrictEqual([
+      ev('a', { id: '' }),
+      ev('b', { id: '' }),
+    ]);
+  });
+
+  it('gives an event without an id field no id, and keeps the last id as lastEventId', () => {
+    const decoder = new SseDecoder();
+    const events = decoder.decodeAll([bytes('id: 1\ndata: a\n\ndata: b\n\n')]);
+    expect([events, decoder.lastEventId]).toStrictEqual([[ev('a', { id: '1' }), ev('b')], '1']);
+  });
+
+  it('starts with an empty lastEventId', () => {
+    expect(new SseDecoder().lastEventId).toBe('');
   });
 
   it('keeps the last valid id as lastEventId across events', () => {
@@ -158,6 +210,31 @@ describe('id', () => {
 describe('retry', () => {
   it('accepts a value of ASCII digits', () => {
     expect(decode(['retry: 3000\ndata: a\n\n'])).toStrictEqual([ev('a', { retry: 3000 })]);
+  });
+
+  it('accepts every ASCII digit, 0 and 9 included', () => {
+    expect(decode(['retry: 0\ndata: a\n\nretry: 9876543210\ndata: b\n\n'])).toStrictEqual([
+      ev('a', { retry: 0 }),
+      ev('b', { retry: 9876543210 }),
+    ]);
+  });
+
+  it('ignores a value with the characters just outside the digits, / and :', () => {
+    expect(decode(['retry: 1/\ndata: a\n\nretry: :1\ndata: b\n\n'])).toStrictEqual([
+      ev('a'),
+      ev('b'),
+    ]);
+  });
+
+  it('gives the retry to its own event only, and every valid one to onRetry', () => {
+    const retries: number[] = [];
+    const events = decode(['retry: 5\ndata: a\n\nretry: x\ndata: b\n\nretry: 7\n\n'], {
+      onRetry: (ms) => retries.push(ms),
+    });
+    expect([events, retries]).toStrictEqual([
+      [ev('a', { retry: 5 }), ev('b')],
+      [5, 7],
+    ]);
   });
 
   it('ignores a value with a non-digit', () => {
