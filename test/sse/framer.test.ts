@@ -49,6 +49,21 @@ describe('frame boundaries', () => {
     expect([raws(first), raws(second)]).toStrictEqual([['data: 1\r\r'], ['\ndata: 2\n\n']]);
   });
 
+  it('keeps the halves of a CRLF together across an empty chunk between them', () => {
+    const { frames } = frame(['data: 1\r', '', '\ndata: 2\n\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\r\ndata: 2\n\n']);
+  });
+
+  it('emits each extra blank line after an event as a frame of its own', () => {
+    const { frames } = frame(['data: 1\n\n\n\ndata: 2\n\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\n\n', '\n', '\n', 'data: 2\n\n']);
+  });
+
+  it('ends a frame at a blank line whatever the line end of the line before it', () => {
+    const { frames } = frame(['data: 1\r\n\ndata: 2\n\r\ndata: 3\r\r\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\r\n\n', 'data: 2\n\r\n', 'data: 3\r\r\n']);
+  });
+
   it('emits a bare blank line as its own frame', () => {
     const { frames } = frame(['\ndata: 1\n\n']);
     expect(raws(frames)).toStrictEqual(['\n', 'data: 1\n\n']);
@@ -84,6 +99,47 @@ describe('frame boundaries', () => {
   it('joins a frame spanning chunks into one array', () => {
     const { frames } = frame(['data: 1', '23', '4\n', '\n']);
     expect(raws(frames)).toStrictEqual(['data: 1234\n\n']);
+  });
+});
+
+describe('end() starts a new stream', () => {
+  it('takes an LF opening the next stream for a blank line, not the end of a CRLF', () => {
+    const framer = new SseFramer();
+    framer.push(bytes('data: 1\r'));
+    expect(text.decode(framer.end().rest)).toBe('data: 1\r');
+    expect(raws(framer.push(bytes('\ndata: 2\n\n')))).toStrictEqual(['\n', 'data: 2\n\n']);
+  });
+
+  it('forgets the fields and the unfinished line of the stream before', () => {
+    // 16 bytes held at end(); the next stream's event is 14.
+    const framer = new SseFramer({ maxEventSize: 16 });
+    framer.push(bytes('event: a\ndata: 12'));
+    framer.end();
+    const [only] = framer.push(bytes('data: 12345678\n\n'));
+    expect([only?.event, only?.dataText(), only?.isComment]).toStrictEqual([
+      undefined,
+      '12345678',
+      false,
+    ]);
+  });
+
+  it('strips a byte-order mark opening the next stream', () => {
+    const framer = new SseFramer();
+    framer.push(bytes('data: 1\n\n'));
+    framer.end();
+    const [only] = framer.push(bytes('\uFEFFevent: a\ndata: x\n\n'));
+    expect([only?.event, only?.toEvent()]).toStrictEqual(['a', ev('x', { event: 'a' })]);
+  });
+
+  it('strips a byte-order mark split across chunks opening the next stream', () => {
+    const framer = new SseFramer();
+    framer.push(bytes('data: 1\n\n'));
+    framer.end();
+    const frames = [
+      [0xef, 0xbb],
+      [0xbf, ...bytes('event: a\n\n')],
+    ].flatMap((p) => framer.push(bytes(p)));
+    expect(frames.map((f) => f.event)).toStrictEqual(['a']);
   });
 });
 
@@ -204,6 +260,17 @@ describe('frame fields of lines split across chunks', () => {
 
   it('keeps a second space as part of a split event name', () => {
     expect(new Set(namesAtEveryCut('event:  ping\ndata: x\n\n'))).toStrictEqual(new Set([' ping']));
+  });
+
+  it('clears an earlier event name at a split bare or empty event line', () => {
+    for (const stream of ['event: a\nevent\n\n', 'event: a\nevent:\n\n']) {
+      expect(new Set(namesAtEveryCut(stream))).toStrictEqual(new Set([undefined]));
+    }
+  });
+
+  it('reads the event name of a line that opens a chunk after earlier lines of its frame', () => {
+    const { frames } = frame(['data: 1\n', 'event: x\n\n']);
+    expect(frames.map((f) => [f.event, f.dataText()])).toStrictEqual([['x', '1']]);
   });
 
   it('leaves the name unset for a split bare or empty event line', () => {
