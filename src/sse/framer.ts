@@ -380,8 +380,9 @@ export class SseFramer {
     if (this.#parts.length === 0) {
       bytes = chunk.subarray(frameStart, frameEnd);
     } else {
-      // Joined only if someone reads `raw`: see SseFrame.chunks.
-      if (frameEnd > frameStart) this.#parts.push(chunk.subarray(frameStart, frameEnd));
+      // Joined only if someone reads `raw`: see SseFrame.chunks. Never empty: a frame ends
+      // after the line end of its blank line, which is in this chunk.
+      this.#parts.push(chunk.subarray(frameStart, frameEnd));
       bytes = this.#parts;
       length += this.#partsLength;
       this.#parts = [];
