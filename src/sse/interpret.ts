@@ -124,9 +124,9 @@ export class EventInterpreter {
   #field(text: string, start: number, nameEnd: number, value: string): void {
     const length = nameEnd - start;
     const c0 = text.charCodeAt(start);
-    if (length === 4 && c0 === C_D && text.startsWith('data', start)) {
+    if (length === 4 && text.startsWith('data', start)) {
       this.appendData(value);
-    } else if (length === 5 && c0 === C_E && text.startsWith('event', start)) {
+    } else if (length === 5 && text.startsWith('event', start)) {
       this.#eventType = value === '' ? undefined : value;
     } else if (length === 2 && c0 === C_I && text.charCodeAt(start + 1) === C_D) {
       // An id containing NUL is ignored: it could not be sent back as Last-Event-ID.
