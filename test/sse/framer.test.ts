@@ -169,6 +169,17 @@ describe('frame fields', () => {
     expect(frames.map((f) => f.event)).toStrictEqual([undefined, undefined]);
   });
 
+  it('clears an earlier event name at a bare or empty event line', () => {
+    const { frames } = frame(['event: a\nevent\ndata: x\n\nevent: b\nevent:\ndata: y\n\n']);
+    expect(frames.map((f) => f.event)).toStrictEqual([undefined, undefined]);
+  });
+
+  it('does not take an event field with any letter in upper case for the event name', () => {
+    const names = ['Event', 'eVent', 'evEnt', 'eveNt', 'evenT'];
+    const { frames } = frame(names.map((n) => `event: a\n${n}: b\ndata: x\n\n`));
+    expect(frames.map((f) => f.event)).toStrictEqual(names.map(() => 'a'));
+  });
+
   it('does not take an "events:" field for the event name', () => {
     expect(frame(['events: a\ndata: x\n\n']).frames[0]!.event).toBeUndefined();
   });
@@ -193,6 +204,15 @@ describe('frame fields', () => {
     expect(frame(['event: e\nid: 9\nretry: 5\ndata: x\n\n']).frames[0]!.toEvent()).toStrictEqual(
       ev('x', { event: 'e', id: '9', retry: 5 }),
     );
+  });
+
+  it('decodes a frame larger than the decoder default limit when the framer allows it', () => {
+    const size = 16 * 1024 * 1024 + 1;
+    const input = new Uint8Array(size + 8).fill(0x61);
+    input.set(bytes('data: '), 0);
+    input.set(bytes('\n\n'), size + 6);
+    const [only] = new SseFramer({ maxEventSize: 32 * 1024 * 1024 }).push(input);
+    expect(only?.toEvent()?.data.length).toBe(size);
   });
 
   it('keeps the BOM in the first frame bytes but not in its fields', () => {
@@ -345,6 +365,13 @@ describe('frame sizes', () => {
     const frames = ['data: 1\nda', 'ta\n\n'].flatMap((p) => framer.push(bytes(p)));
     expect(frames.map((f) => f.dataText())).toStrictEqual(['1\n']);
     expect(framer.bufferedBytes).toBe(0);
+  });
+
+  it('accepts a line still waiting for its end at exactly the limit', () => {
+    const framer = new SseFramer({ maxEventSize: 12 });
+    framer.push(bytes('data: 1\n'));
+    expect(framer.push(bytes('data:'))).toStrictEqual([]);
+    expect(framer.push(bytes('\n\n')).map((f) => f.dataText())).toStrictEqual(['1\n']);
   });
 
   it('counts a split line once it ends, with the lines before it', () => {
