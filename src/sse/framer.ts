@@ -339,7 +339,8 @@ export class SseFramer {
     if (length === skip) return true;
     if (head[skip] === COLON) return false;
     this.#hasField = true;
-    if (eventValueStart(head, skip, Math.min(head.length, length)) !== -1) {
+    // The head is the whole line when the line is short, so a bare `event` line is seen.
+    if (eventValueStart(head, skip, head.length) !== -1) {
       const line = this.#lineBytes(view.bytes, end, length);
       const valueAt = eventValueStart(line, skip, line.length);
       this.#event = this.#nameOf(line, valueAt, line.length);
