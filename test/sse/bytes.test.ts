@@ -71,6 +71,14 @@ describe('byte views', () => {
     }
   });
 
+  it('decode a range ending inside a character whose last byte is 0x80, leaving nothing behind', () => {
+    // "€" is E2 82 AC; E2 80 is the start of a 3-byte character too.
+    const chunk = new Uint8Array([0x61, 0xe2, 0x80, 0xe2, 0x82, 0xac, 0x0a]);
+    for (const view of [viewOf(chunk), plainViewOf(chunk)]) {
+      expect([view.utf8Long(0, 3), view.utf8Long(3, 7)]).toStrictEqual(['a\uFFFD', '€\n']);
+    }
+  });
+
   it('keep a byte-order mark when decoding UTF-8', () => {
     const chunk = new Uint8Array([0xef, 0xbb, 0xbf, 0x61]);
     expect([
@@ -89,6 +97,10 @@ describe('byte views', () => {
       'ab\n',
     ]);
     expect(viewOf(plain).bytes.buffer).toBe(backing.buffer);
+  });
+
+  it('has no fast ASCII check on the portable view', () => {
+    expect(plainViewOf(new Uint8Array([0x61])).isAscii()).toBeUndefined();
   });
 
   it('reports ASCII-only chunks from the Node view', () => {
@@ -121,6 +133,25 @@ describe('nextNonAscii', () => {
   });
 });
 
+describe('nextNonAscii at the boundary', () => {
+  it('finds 0x80, the smallest non-ASCII byte, at every position and alignment', () => {
+    for (let shift = 0; shift < 4; shift++) {
+      for (let at = 0; at < 12; at++) {
+        const backing = new Uint8Array(12 + shift).fill(0x7f);
+        backing[shift + at] = 0x80;
+        expect(nextNonAscii(backing.subarray(shift), 0)).toBe(at);
+      }
+    }
+  });
+
+  it('ignores non-ASCII bytes before the start', () => {
+    const bytes = new Uint8Array(16).fill(0x61);
+    bytes[0] = 0xff;
+    bytes[3] = 0xff;
+    expect([nextNonAscii(bytes, 4), nextNonAscii(bytes, 1)]).toStrictEqual([16, 3]);
+  });
+});
+
 describe('joinBytes', () => {
   it('joins parts in order into one array of the total length', () => {
     const parts = [new Uint8Array([1, 2]), new Uint8Array([]), new Uint8Array([3])];
@@ -148,6 +179,8 @@ describe('bomLength', () => {
       bomLength(latin1([0xef, 0xba, 0xbf]), 0, 3),
       bomLength(latin1([0xee, 0xbb, 0xbf]), 0, 3),
       bomLength(latin1([0x61, 0xef, 0xbb, 0xbf]), 0, 4),
-    ]).toStrictEqual([3, 3, 0, 0, 0, 0, 0]);
+      // A line of two bytes cannot hold one, whatever follows it.
+      bomLength(latin1([0x61, 0xef, 0xbb, 0xbf]), 1, 3),
+    ]).toStrictEqual([3, 3, 0, 0, 0, 0, 0, 0]);
   });
 });
