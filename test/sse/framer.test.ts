@@ -96,6 +96,15 @@ describe('frame boundaries', () => {
     expect(frame(['data: 1\n\n']).frames[0]!.chunks).toHaveLength(1);
   });
 
+  it('gives a frame within one chunk as a single piece after a chunk that ended a frame', () => {
+    const { frames } = frame(['data: 1\n\n', 'data: 2\n\n']);
+    expect(frames.map((f) => f.chunks.length)).toStrictEqual([1, 1]);
+  });
+
+  it('cuts at CR line ends in a chunk that also has LF line ends', () => {
+    expect(raws(frame(['x\r\rdata: 1\n\n']).frames)).toStrictEqual(['x\r\r', 'data: 1\n\n']);
+  });
+
   it('joins a frame spanning chunks into one array', () => {
     const { frames } = frame(['data: 1', '23', '4\n', '\n']);
     expect(raws(frames)).toStrictEqual(['data: 1234\n\n']);
@@ -219,6 +228,22 @@ describe('frame fields', () => {
     const { frames } = frame(['\uFEFFevent: a\ndata: x\n\n']);
     const only = frames[0]!;
     expect([only.raw[0], only.event, only.dataText()]).toStrictEqual([0xef, 'a', 'x']);
+    expect(frame(['\uFEFFdata: x\n\n']).frames[0]!.toEvent()).toStrictEqual(ev('x'));
+  });
+
+  it('decodes a later frame opening with U+FEFF as the whole stream does: an unknown field', () => {
+    const { frames } = frame(['data: 1\n\n\uFEFFdata: x\n\n']);
+    expect(frames.map((f) => f.toEvent())).toStrictEqual([ev('1'), undefined]);
+  });
+
+  it('marks a comment frame after an event as a comment', () => {
+    const { frames } = frame(['data: 1\n\n: ping\n\n']);
+    expect(frames.map((f) => f.isComment)).toStrictEqual([false, true]);
+  });
+
+  it('reads the line after a chunk-ending CR from its first byte', () => {
+    const { frames } = frame(['data: 1\r', 'event: x\n\n']);
+    expect(frames.map((f) => [f.event, f.dataText()])).toStrictEqual([['x', '1']]);
   });
 
   it('keeps a BOM opening a later frame as part of its first field name', () => {
@@ -256,6 +281,14 @@ describe('frame size limit', () => {
     const framer = new SseFramer({ maxEventSize: 4 });
     expect(() => framer.push(bytes('data: 12345\n'))).toThrow(SseError);
     expect(() => framer.end()).toThrow(expect.objectContaining({ type: 'stopped' }));
+  });
+
+  it('refuses push() and end() after the failure, naming the SseFramer', () => {
+    const framer = new SseFramer({ maxEventSize: 4 });
+    expect(() => framer.push(bytes('data: 12345\n'))).toThrow(/^SseFramer: one server-sent/);
+    for (const use of [() => framer.push(bytes('\n')), () => framer.end()]) {
+      expect(use).toThrow(/^SseFramer: this instance stopped .* Create a new SseFramer/);
+    }
   });
 });
 
@@ -318,6 +351,32 @@ describe('frame fields of lines split across chunks', () => {
     const bom = new SseFramer();
     const split = [...bom.push(bytes([0xef, 0xbb])), ...bom.push(bytes([0xbf, 0x0a]))];
     expect(split.map((f) => [f.byteLength, f.isComment])).toStrictEqual([[4, true]]);
+  });
+
+  it('reads a split event line ended by a CR, with or without an LF later in the chunk', () => {
+    for (const rest of ['b\r\rdata: 3\r\r', 'b\r\rdata: 3\n\n']) {
+      const { frames } = frame(['event: a', rest]);
+      expect(frames.map((f) => f.event)).toStrictEqual(['ab', undefined]);
+    }
+  });
+
+  it('keeps a frame a comment when its split comment line ends at the second byte of a chunk', () => {
+    for (const nl of ['\n', '\r', '\r\n']) {
+      const { frames } = frame([': a', `b${nl}${nl}`]);
+      expect(frames.map((f) => f.isComment)).toStrictEqual([true]);
+    }
+  });
+
+  it('leaves the event name alone at a split line shorter than "event"', () => {
+    expect(new Set(namesAtEveryCut('event: a\nid\n\n'))).toStrictEqual(new Set(['a']));
+  });
+
+  it('keeps a character near the BOM opening a split first line (U+EEFF, U+FEBF, U+FEFE)', () => {
+    for (const c of ['\uEEFF', '\uFEBF', '\uFEFE']) {
+      expect(new Set(namesAtEveryCut(`${c}event: a\ndata: x\n\n`))).toStrictEqual(
+        new Set([undefined]),
+      );
+    }
   });
 
   it('reads a split event name whose head spans three chunks', () => {
