@@ -452,3 +452,15 @@ describe('frame sizes', () => {
     expect(new SseFramer().maxEventSize).toBe(16 * 1024 * 1024);
   });
 });
+
+describe('state carried between chunks', () => {
+  it('forgets a chunk-ending CR once the next chunk opens with another byte', () => {
+    const { frames } = frame(['data: 1\r', 'x\n', '\ndata: 2\n\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\rx\n\n', 'data: 2\n\n']);
+  });
+
+  it('does not mark a frame whose only field line was split across chunks as a comment', () => {
+    const { frames } = frame(['data: 1', '\n\n']);
+    expect(frames.map((f) => [f.isComment, f.dataText()])).toStrictEqual([[false, '1']]);
+  });
+});
