@@ -102,6 +102,7 @@ class Frame implements SseFrame {
   }
 
   toEvent(): SseEvent | undefined {
+    // Stryker disable next-line ConditionalExpression: speed only: decoding the same bytes again gives the same event
     if (this.#event === null) {
       const decoder = new SseDecoder({ maxEventSize: Number.POSITIVE_INFINITY });
       // A blank line first uses up the decoder's stream start, so a U+FEFF opening a later
@@ -137,6 +138,7 @@ export class SseFramer {
   #linePart = 0;
   #lineOffset = 0;
 
+  // Stryker disable next-line ArrayDeclaration: never read as is: push() gives each call its own array first
   #out: SseFrame[] = [];
   #failure: SseError<SseFrame> | undefined = undefined;
   #names: { key: string; name: string }[] = [];
@@ -152,6 +154,7 @@ export class SseFramer {
   }
 
   /** Work counter for tests: bytes examined while searching for line ends. */
+  // Stryker disable next-line BlockStatement: read by the linear-work tests only (see stryker-ignorers.mjs)
   get bytesScanned(): number {
     return this.#bytesScanned;
   }
@@ -216,10 +219,12 @@ export class SseFramer {
           frameStart = next;
         }
         lineStart = next;
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `next` is found again by a search from `next`
         if (lf !== -1 && lf < next) {
           lf = text.indexOf('\n', next);
           this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
         }
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `next` is found again by a search from `next`
         if (cr !== -1 && cr < next) {
           cr = text.indexOf('\r', next);
           this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
@@ -257,10 +262,12 @@ export class SseFramer {
           frameStart = next;
         }
         lineStart = next;
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `next` is found again by a search from `next`
         if (lf !== -1 && lf < next) {
           lf = text.indexOf('\n', next);
           this.#bytesScanned += (lf === -1 ? len : lf + 1) - next;
         }
+        // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator: speed only: a find at or after `next` is found again by a search from `next`
         if (cr !== -1 && cr < next) {
           cr = text.indexOf('\r', next);
           this.#bytesScanned += (cr === -1 ? len : cr + 1) - next;
@@ -339,7 +346,8 @@ export class SseFramer {
     if (length === skip) return true;
     if (head[skip] === COLON) return false;
     this.#hasField = true;
-    if (eventValueStart(head, skip, Math.min(head.length, length)) !== -1) {
+    // The head is the whole line when the line is short, so a bare `event` line is seen.
+    if (eventValueStart(head, skip, head.length) !== -1) {
       const line = this.#lineBytes(view.bytes, end, length);
       const valueAt = eventValueStart(line, skip, line.length);
       this.#event = this.#nameOf(line, valueAt, line.length);
@@ -377,11 +385,13 @@ export class SseFramer {
   #emit(chunk: Uint8Array, frameStart: number, frameEnd: number): void {
     let bytes: Uint8Array | Uint8Array[];
     let length = frameEnd - frameStart;
+    // Stryker disable next-line ConditionalExpression: speed only: a frame within one chunk as one view, else as pieces; the same bytes
     if (this.#parts.length === 0) {
       bytes = chunk.subarray(frameStart, frameEnd);
     } else {
-      // Joined only if someone reads `raw`: see SseFrame.chunks.
-      if (frameEnd > frameStart) this.#parts.push(chunk.subarray(frameStart, frameEnd));
+      // Joined only if someone reads `raw`: see SseFrame.chunks. Never empty: a frame ends
+      // after the line end of its blank line, which is in this chunk.
+      this.#parts.push(chunk.subarray(frameStart, frameEnd));
       bytes = this.#parts;
       length += this.#partsLength;
       this.#parts = [];
@@ -407,10 +417,13 @@ export class SseFramer {
   #nameAt(view: ByteView, text: string, start: number, end: number): string | undefined {
     const length = end - start;
     if (length === 0) return undefined;
+    // Stryker disable next-line BlockStatement: speed only: a name not found in the cache is decoded, the same name
     for (const entry of this.#names) {
+      // Stryker disable next-line ConditionalExpression,MethodExpression: speed only: a name not found in the cache is decoded, the same name
       if (entry.key.length === length && text.startsWith(entry.key, start)) return entry.name;
     }
     const name = view.utf8(start, end);
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: memory and speed only: the cache's size changes no name
     if (this.#names.length >= NAME_CACHE_SIZE) this.#names.shift();
     this.#names.push({ key: view.latin1(start, end), name });
     return name;

@@ -18,8 +18,32 @@ describe('encodeEvent', () => {
     expect(decode([encodeEvent({ data: ' x' })])).toStrictEqual([ev(' x')]);
   });
 
-  it('refuses a line break in the event name', () => {
-    expect(() => encodeEvent({ event: 'a\nb', data: '' })).toThrow(TypeError);
+  it('writes only the data line when no other field is set, and one for empty data', () => {
+    expect([encodeEvent({ data: 'x' }), encodeEvent({ data: '' })]).toStrictEqual([
+      'data: x\n\n',
+      'data: \n\n',
+    ]);
+  });
+
+  it('writes an empty event name as an empty event field', () => {
+    expect(encodeEvent({ event: '', data: 'x' })).toBe('event: \ndata: x\n\n');
+  });
+
+  it('writes a retry of 0', () => {
+    expect(encodeEvent({ retry: 0, data: 'x' })).toBe('retry: 0\ndata: x\n\n');
+  });
+
+  it('refuses a line break in the event name, naming the field and the value', () => {
+    expect(() => encodeEvent({ event: 'a\nb', data: '' })).toThrow(
+      new TypeError('SSE event must not contain a line break: "a\\nb"'),
+    );
+    expect(() => encodeEvent({ event: 'a\rb', data: '' })).toThrow(TypeError);
+  });
+
+  it('refuses a line break in the id, naming the field and the value', () => {
+    expect(() => encodeEvent({ id: '1\r\n2', data: '' })).toThrow(
+      new TypeError('SSE id must not contain a line break: "1\\r\\n2"'),
+    );
   });
 
   it('refuses NUL in the id, which decoders ignore', () => {
@@ -29,6 +53,13 @@ describe('encodeEvent', () => {
   it('refuses a retry that would not print as digits', () => {
     expect(() => encodeEvent({ retry: 1e21, data: '' })).toThrow(/safe integer/);
   });
+
+  it('refuses a negative or fractional retry, saying what it got', () => {
+    expect(() => encodeEvent({ retry: -1, data: '' })).toThrow(
+      new TypeError('SSE retry must be a non-negative safe integer (milliseconds), got -1'),
+    );
+    expect(() => encodeEvent({ retry: 1.5, data: '' })).toThrow(/got 1\.5$/);
+  });
 });
 
 describe('encodeComment', () => {
@@ -36,6 +67,14 @@ describe('encodeComment', () => {
     expect(encodeComment('lifeline resuming\nattempt 2')).toBe(
       ': lifeline resuming\n: attempt 2\n\n',
     );
+  });
+
+  it('splits comment text at CRLF, CR and LF alike', () => {
+    expect(encodeComment('a\r\nb\rc')).toBe(': a\n: b\n: c\n\n');
+  });
+
+  it('writes empty text as one empty comment line', () => {
+    expect(encodeComment('')).toBe(': \n\n');
   });
 });
 

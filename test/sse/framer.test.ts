@@ -49,6 +49,21 @@ describe('frame boundaries', () => {
     expect([raws(first), raws(second)]).toStrictEqual([['data: 1\r\r'], ['\ndata: 2\n\n']]);
   });
 
+  it('keeps the halves of a CRLF together across an empty chunk between them', () => {
+    const { frames } = frame(['data: 1\r', '', '\ndata: 2\n\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\r\ndata: 2\n\n']);
+  });
+
+  it('emits each extra blank line after an event as a frame of its own', () => {
+    const { frames } = frame(['data: 1\n\n\n\ndata: 2\n\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\n\n', '\n', '\n', 'data: 2\n\n']);
+  });
+
+  it('ends a frame at a blank line whatever the line end of the line before it', () => {
+    const { frames } = frame(['data: 1\r\n\ndata: 2\n\r\ndata: 3\r\r\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\r\n\n', 'data: 2\n\r\n', 'data: 3\r\r\n']);
+  });
+
   it('emits a bare blank line as its own frame', () => {
     const { frames } = frame(['\ndata: 1\n\n']);
     expect(raws(frames)).toStrictEqual(['\n', 'data: 1\n\n']);
@@ -81,9 +96,59 @@ describe('frame boundaries', () => {
     expect(frame(['data: 1\n\n']).frames[0]!.chunks).toHaveLength(1);
   });
 
+  it('gives a frame within one chunk as a single piece after a chunk that ended a frame', () => {
+    const { frames } = frame(['data: 1\n\n', 'data: 2\n\n']);
+    expect(frames.map((f) => f.chunks.length)).toStrictEqual([1, 1]);
+  });
+
+  it('cuts at CR line ends in a chunk that also has LF line ends', () => {
+    expect(raws(frame(['x\r\rdata: 1\n\n']).frames)).toStrictEqual(['x\r\r', 'data: 1\n\n']);
+  });
+
   it('joins a frame spanning chunks into one array', () => {
     const { frames } = frame(['data: 1', '23', '4\n', '\n']);
     expect(raws(frames)).toStrictEqual(['data: 1234\n\n']);
+  });
+});
+
+describe('end() starts a new stream', () => {
+  it('takes an LF opening the next stream for a blank line, not the end of a CRLF', () => {
+    const framer = new SseFramer();
+    framer.push(bytes('data: 1\r'));
+    expect(text.decode(framer.end().rest)).toBe('data: 1\r');
+    expect(raws(framer.push(bytes('\ndata: 2\n\n')))).toStrictEqual(['\n', 'data: 2\n\n']);
+  });
+
+  it('forgets the fields and the unfinished line of the stream before', () => {
+    // 16 bytes held at end(); the next stream's event is 14.
+    const framer = new SseFramer({ maxEventSize: 16 });
+    framer.push(bytes('event: a\ndata: 12'));
+    framer.end();
+    const [only] = framer.push(bytes('data: 12345678\n\n'));
+    expect([only?.event, only?.dataText(), only?.isComment]).toStrictEqual([
+      undefined,
+      '12345678',
+      false,
+    ]);
+  });
+
+  it('strips a byte-order mark opening the next stream', () => {
+    const framer = new SseFramer();
+    framer.push(bytes('data: 1\n\n'));
+    framer.end();
+    const [only] = framer.push(bytes('\uFEFFevent: a\ndata: x\n\n'));
+    expect([only?.event, only?.toEvent()]).toStrictEqual(['a', ev('x', { event: 'a' })]);
+  });
+
+  it('strips a byte-order mark split across chunks opening the next stream', () => {
+    const framer = new SseFramer();
+    framer.push(bytes('data: 1\n\n'));
+    framer.end();
+    const frames = [
+      [0xef, 0xbb],
+      [0xbf, ...bytes('event: a\n\n')],
+    ].flatMap((p) => framer.push(bytes(p)));
+    expect(frames.map((f) => f.event)).toStrictEqual(['a']);
   });
 });
 
@@ -113,6 +178,17 @@ describe('frame fields', () => {
     expect(frames.map((f) => f.event)).toStrictEqual([undefined, undefined]);
   });
 
+  it('clears an earlier event name at a bare or empty event line', () => {
+    const { frames } = frame(['event: a\nevent\ndata: x\n\nevent: b\nevent:\ndata: y\n\n']);
+    expect(frames.map((f) => f.event)).toStrictEqual([undefined, undefined]);
+  });
+
+  it('does not take an event field with any letter in upper case for the event name', () => {
+    const names = ['Event', 'eVent', 'evEnt', 'eveNt', 'evenT'];
+    const { frames } = frame(names.map((n) => `event: a\n${n}: b\ndata: x\n\n`));
+    expect(frames.map((f) => f.event)).toStrictEqual(names.map(() => 'a'));
+  });
+
   it('does not take an "events:" field for the event name', () => {
     expect(frame(['events: a\ndata: x\n\n']).frames[0]!.event).toBeUndefined();
   });
@@ -139,10 +215,35 @@ describe('frame fields', () => {
     );
   });
 
+  it('decodes a frame larger than the decoder default limit when the framer allows it', () => {
+    const size = 16 * 1024 * 1024 + 1;
+    const input = new Uint8Array(size + 8).fill(0x61);
+    input.set(bytes('data: '), 0);
+    input.set(bytes('\n\n'), size + 6);
+    const [only] = new SseFramer({ maxEventSize: 32 * 1024 * 1024 }).push(input);
+    expect(only?.toEvent()?.data.length).toBe(size);
+  });
+
   it('keeps the BOM in the first frame bytes but not in its fields', () => {
     const { frames } = frame(['\uFEFFevent: a\ndata: x\n\n']);
     const only = frames[0]!;
     expect([only.raw[0], only.event, only.dataText()]).toStrictEqual([0xef, 'a', 'x']);
+    expect(frame(['\uFEFFdata: x\n\n']).frames[0]!.toEvent()).toStrictEqual(ev('x'));
+  });
+
+  it('decodes a later frame opening with U+FEFF as the whole stream does: an unknown field', () => {
+    const { frames } = frame(['data: 1\n\n\uFEFFdata: x\n\n']);
+    expect(frames.map((f) => f.toEvent())).toStrictEqual([ev('1'), undefined]);
+  });
+
+  it('marks a comment frame after an event as a comment', () => {
+    const { frames } = frame(['data: 1\n\n: ping\n\n']);
+    expect(frames.map((f) => f.isComment)).toStrictEqual([false, true]);
+  });
+
+  it('reads the line after a chunk-ending CR from its first byte', () => {
+    const { frames } = frame(['data: 1\r', 'event: x\n\n']);
+    expect(frames.map((f) => [f.event, f.dataText()])).toStrictEqual([['x', '1']]);
   });
 
   it('keeps a BOM opening a later frame as part of its first field name', () => {
@@ -181,22 +282,13 @@ describe('frame size limit', () => {
     expect(() => framer.push(bytes('data: 12345\n'))).toThrow(SseError);
     expect(() => framer.end()).toThrow(expect.objectContaining({ type: 'stopped' }));
   });
-});
 
-describe('linear work', () => {
-  it('frames a 20 MB single event in 64-byte chunks scanning each byte at most twice', () => {
-    const size = 20 * 1024 * 1024;
-    const input = new Uint8Array(size + 8).fill(0x61);
-    input.set(bytes('data: '), 0);
-    input.set(bytes('\n\n'), size + 6);
-    const framer = new SseFramer({ maxEventSize: 32 * 1024 * 1024 });
-    const frames = [];
-    for (let at = 0; at < input.length; at += 64)
-      frames.push(...framer.push(input.subarray(at, at + 64)));
-    expect(frames.map((f) => f.raw.length)).toStrictEqual([input.length]);
-    // Every byte is looked at: the count is of real work, not a constant.
-    expect(framer.bytesScanned).toBeGreaterThanOrEqual(input.length);
-    expect(framer.bytesScanned).toBeLessThanOrEqual(2 * input.length);
+  it('refuses push() and end() after the failure, naming the SseFramer', () => {
+    const framer = new SseFramer({ maxEventSize: 4 });
+    expect(() => framer.push(bytes('data: 12345\n'))).toThrow(/^SseFramer: one server-sent/);
+    for (const use of [() => framer.push(bytes('\n')), () => framer.end()]) {
+      expect(use).toThrow(/^SseFramer: this instance stopped .* Create a new SseFramer/);
+    }
   });
 });
 
@@ -221,6 +313,17 @@ describe('frame fields of lines split across chunks', () => {
 
   it('keeps a second space as part of a split event name', () => {
     expect(new Set(namesAtEveryCut('event:  ping\ndata: x\n\n'))).toStrictEqual(new Set([' ping']));
+  });
+
+  it('clears an earlier event name at a split bare or empty event line', () => {
+    for (const stream of ['event: a\nevent\n\n', 'event: a\nevent:\n\n']) {
+      expect(new Set(namesAtEveryCut(stream))).toStrictEqual(new Set([undefined]));
+    }
+  });
+
+  it('reads the event name of a line that opens a chunk after earlier lines of its frame', () => {
+    const { frames } = frame(['data: 1\n', 'event: x\n\n']);
+    expect(frames.map((f) => [f.event, f.dataText()])).toStrictEqual([['x', '1']]);
   });
 
   it('leaves the name unset for a split bare or empty event line', () => {
@@ -248,6 +351,32 @@ describe('frame fields of lines split across chunks', () => {
     const bom = new SseFramer();
     const split = [...bom.push(bytes([0xef, 0xbb])), ...bom.push(bytes([0xbf, 0x0a]))];
     expect(split.map((f) => [f.byteLength, f.isComment])).toStrictEqual([[4, true]]);
+  });
+
+  it('reads a split event line ended by a CR, with or without an LF later in the chunk', () => {
+    for (const rest of ['b\r\rdata: 3\r\r', 'b\r\rdata: 3\n\n']) {
+      const { frames } = frame(['event: a', rest]);
+      expect(frames.map((f) => f.event)).toStrictEqual(['ab', undefined]);
+    }
+  });
+
+  it('keeps a frame a comment when its split comment line ends at the second byte of a chunk', () => {
+    for (const nl of ['\n', '\r', '\r\n']) {
+      const { frames } = frame([': a', `b${nl}${nl}`]);
+      expect(frames.map((f) => f.isComment)).toStrictEqual([true]);
+    }
+  });
+
+  it('leaves the event name alone at a split line shorter than "event"', () => {
+    expect(new Set(namesAtEveryCut('event: a\nid\n\n'))).toStrictEqual(new Set(['a']));
+  });
+
+  it('keeps a character near the BOM opening a split first line (U+EEFF, U+FEBF, U+FEFE)', () => {
+    for (const c of ['\uEEFF', '\uFEBF', '\uFEFE']) {
+      expect(new Set(namesAtEveryCut(`${c}event: a\ndata: x\n\n`))).toStrictEqual(
+        new Set([undefined]),
+      );
+    }
   });
 
   it('reads a split event name whose head spans three chunks', () => {
@@ -297,6 +426,13 @@ describe('frame sizes', () => {
     expect(framer.bufferedBytes).toBe(0);
   });
 
+  it('accepts a line still waiting for its end at exactly the limit', () => {
+    const framer = new SseFramer({ maxEventSize: 12 });
+    framer.push(bytes('data: 1\n'));
+    expect(framer.push(bytes('data:'))).toStrictEqual([]);
+    expect(framer.push(bytes('\n\n')).map((f) => f.dataText())).toStrictEqual(['1\n']);
+  });
+
   it('counts a split line once it ends, with the lines before it', () => {
     const framer = new SseFramer({ maxEventSize: 12 });
     framer.push(bytes('data: 12\n'));
@@ -314,5 +450,17 @@ describe('frame sizes', () => {
 
   it('defaults to the decoder limit, 16 MiB', () => {
     expect(new SseFramer().maxEventSize).toBe(16 * 1024 * 1024);
+  });
+});
+
+describe('state carried between chunks', () => {
+  it('forgets a chunk-ending CR once the next chunk opens with another byte', () => {
+    const { frames } = frame(['data: 1\r', 'x\n', '\ndata: 2\n\n']);
+    expect(raws(frames)).toStrictEqual(['data: 1\rx\n\n', 'data: 2\n\n']);
+  });
+
+  it('does not mark a frame whose only field line was split across chunks as a comment', () => {
+    const { frames } = frame(['data: 1', '\n\n']);
+    expect(frames.map((f) => [f.isComment, f.dataText()])).toStrictEqual([[false, '1']]);
   });
 });

@@ -164,6 +164,8 @@ describe('SseFramer properties', () => {
       const rest = framer.end().rest;
       // Pieces first: reading `raw` replaces them with the joined bytes.
       const fromChunks = concat([...frames.flatMap((f) => f.chunks), rest]);
+      // Every piece is a write worth making: none is empty.
+      expect(frames.every((f) => f.chunks.every((c) => c.length > 0))).toBe(true);
       const fromRaw = concat([...frames.map((f) => f.raw), rest]);
       expect(Buffer.from(fromRaw).equals(Buffer.from(bytes))).toBe(true);
       expect(Buffer.from(fromChunks).equals(Buffer.from(bytes))).toBe(true);
