@@ -48,6 +48,8 @@ const config = {
   incrementalFile: `reports/stryker-incremental${tag}.json`,
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: true, reportScoreTable: true },
   tempDirName: `.stryker-tmp${tag}`,
+  // Runs side by side in one checkout must not copy each other's sandboxes or reports.
+  ignorePatterns: ['/.stryker-tmp*', '/reports'],
   cleanTempDir: true,
   thresholds: { high: 85, low: 70, break: null },
 };
