@@ -82,4 +82,99 @@ describe('decideSeam', () => {
     expect(decideSeam(ctx, '\n', false)).toBeUndefined();
     expect(decideSeam(ctx, '\n', true)).toMatchObject({ text: '\n', whitespace: 'continuation' });
   });
+
+  it('after a preamble, a restatement keeps its own rule and confidence, and no space is added', () => {
+    const ctx = seamContext('The quick brown fo', '', 'continuation');
+    const preamble = 'Continuing from where I left off:\n\n';
+    expect(decideSeam(ctx, `${preamble}brown fox jumps.`, true)).toStrictEqual({
+      text: 'x jumps.',
+      trimmed: `${preamble}brown fo`.length,
+      rule: 'words',
+      removed: ['preamble'],
+      whitespace: 'none',
+      confidence: 'high',
+    });
+  });
+
+  it('after a preamble and a reopened fence, the code line goes on as written: no space added', () => {
+    const ctx = seamContext('Code:\n```python\nx = 1', '', 'continuation');
+    const head = 'Continuing from where I left off:\n\n```python\n';
+    expect(decideSeam(ctx, `${head}y = 2\n`, true)).toStrictEqual({
+      text: 'y = 2\n',
+      trimmed: head.length,
+      rule: 'append',
+      removed: ['preamble', 'fence'],
+      whitespace: 'none',
+      confidence: 'high',
+    });
+  });
+
+  it('after a preamble, keeps the whitespace as joined and adds none before punctuation', () => {
+    const held = decideSeam(seamContext('The plan', ' ', 'continuation'), '(continued)\nis', true);
+    expect(held).toMatchObject({ text: ' is', whitespace: 'held', confidence: 'low' });
+    const own = decideSeam(seamContext('The plan', '', 'continuation'), '(continued)\n\nis', true);
+    expect(own).toMatchObject({ text: ' is', whitespace: 'continuation', confidence: 'low' });
+    const comma = decideSeam(
+      seamContext('The plan', '', 'continuation'),
+      '(continued)\n, and',
+      true,
+    );
+    expect(comma).toMatchObject({ text: ', and', whitespace: 'none', confidence: 'low' });
+  });
+
+  it('a preamble and nothing after it: nothing is delivered, once the continuation ends', () => {
+    const ctx = seamContext('The plan', '', 'continuation');
+    expect(decideSeam(ctx, '(continued)\n', false)).toBeUndefined();
+    expect(decideSeam(ctx, '(continued)\n', true)).toMatchObject({
+      text: '',
+      trimmed: '(continued)\n'.length,
+      removed: ['preamble'],
+    });
+  });
+
+  it('removes a bare fence after a held line break when the line is restated after it', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '\n', 'continuation');
+    expect(decideSeam(ctx, '```\n    return x\n', true)).toMatchObject({
+      trimmed: '```\n    re'.length,
+      rule: 'line',
+      removed: ['fence'],
+    });
+  });
+
+  it('waits after an unsure fence until what follows shows whether the line is restated', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '\n', 'continuation');
+    expect(decideSeam(ctx, '```\n    re', false)).toBeUndefined();
+    expect(decideSeam(ctx, '```\n  ', false)).toBeUndefined();
+  });
+
+  it('waits after a certain fence while the line may still be restated, removes the fence at the end', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '', 'continuation');
+    expect(decideSeam(ctx, '```python\n    r', false)).toBeUndefined();
+    expect(decideSeam(ctx, '```python\n', false)).toBeUndefined();
+    expect(decideSeam(ctx, '```python\n', true)).toMatchObject({
+      text: '',
+      trimmed: '```python\n'.length,
+      removed: ['fence'],
+    });
+  });
+
+  it('records nothing restated as an append, after a script without spaces too', () => {
+    const ctx = seamContext('項目: 日本語', '\n', 'continuation');
+    expect(decideSeam(ctx, '次の行', true)).toStrictEqual({
+      text: '\n次の行',
+      trimmed: 0,
+      rule: 'append',
+      removed: [],
+      whitespace: 'held',
+      confidence: 'high',
+    });
+  });
+
+  it('a continuation that only restates: nothing is delivered', () => {
+    const ctx = seamContext('The migra', '', 'continuation');
+    expect(decideSeam(ctx, 'migra', true)).toMatchObject({ text: '', trimmed: 5, rule: 'word' });
+    expect(
+      decideSeam(seamContext('Migration', '', 'continuation'), 'Migration', true),
+    ).toMatchObject({ text: '', trimmed: 9, rule: 'all', confidence: 'high' });
+  });
 });
