@@ -131,6 +131,48 @@ describe('judge: rule 3, digits and punctuation alone', () => {
   });
 });
 
+describe('judge: rule 3, numbers', () => {
+  it('takes a number restarted with more digits ("80" + "804 ms")', () => {
+    expect(j({ text: '80', next: '4', following: '4 ms' })).toEqual(take('word', 'low'));
+    expect(j({ text: '4', boundary: 'fragment', next: '2', following: '2 do' })).toEqual(
+      take('fragment', 'low'),
+    );
+  });
+
+  it('leaves the same number again ("80" + "80 is open" may be 8080)', () => {
+    expect(j({ text: '80', next: ' ', following: ' is ' })).toEqual(NO);
+  });
+
+  it('waits for what follows a number, and leaves it when nothing does', () => {
+    expect(j({ text: '80', next: undefined, following: '' })).toEqual(WAIT);
+    expect(j({ text: '80', next: '', following: '', final: true })).toEqual(NO);
+  });
+
+  it('takes a numbered list item restated at a line start ("3" + "3. Next")', () => {
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '. Ne' })).toEqual(
+      take('line', 'medium'),
+    );
+    expect(j({ text: '12', boundary: 'line', next: ')', following: ')\tx' })).toEqual(
+      take('line', 'medium'),
+    );
+  });
+
+  it('waits after "3." at a line start: "3. Next" is an item, "3.5" a number', () => {
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '.' })).toEqual(WAIT);
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '.', final: true })).toEqual(NO);
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '.5 x' })).toEqual(NO);
+  });
+
+  it('leaves a list marker not at a line start, or not followed by a dot or parenthesis', () => {
+    expect(j({ text: '3', boundary: 'word', next: '.', following: '. N' })).toEqual(NO);
+    expect(j({ text: '3', boundary: 'line', next: '-', following: '- x' })).toEqual(NO);
+  });
+
+  it('counts four digits as a token long enough to take', () => {
+    expect(j({ text: '1234', next: '5', following: '5' })).toEqual(take('word', 'medium'));
+  });
+});
+
 describe('judge: rule 3, markdown marks at a line start', () => {
   it('takes marks followed by a space or a tab', () => {
     for (const mark of ['#', '##', '######', '-', '>', '*', '+', '|']) {
