@@ -184,6 +184,17 @@ describe('joinWhitespace', () => {
     expect(joinWhitespace(' \t', ' x', false)).toStrictEqual({ text: ' \tx', whitespace: 'held' });
   });
 
+  it('keeps the held line break and indentation when the continuation brings part of that indentation', () => {
+    expect(joinWhitespace('\n    ', '  x', false)).toStrictEqual({
+      text: '\n    x',
+      whitespace: 'held',
+    });
+    expect(joinWhitespace('\n\t  ', '  x', false)).toStrictEqual({
+      text: '\n\t  x',
+      whitespace: 'held',
+    });
+  });
+
   it('does not count a held tail that only ends like the continuation, without a line break', () => {
     expect(joinWhitespace('\t ', ' x', false)).toStrictEqual({
       text: ' x',

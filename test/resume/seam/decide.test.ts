@@ -3,7 +3,7 @@
  * records (trimmed characters, rule, removals, whitespace, confidence).
  */
 import { describe, expect, it } from 'vitest';
-import { decideSeam, seamContext } from '../../../src/resume/seam/index.js';
+import { decideSeam, findRestatement, seamContext } from '../../../src/resume/seam/index.js';
 
 describe('decideSeam', () => {
   it('in prefill and append modes joins only the whitespace: nothing restated is removed', () => {
@@ -176,5 +176,85 @@ describe('decideSeam', () => {
     expect(
       decideSeam(seamContext('Migration', '', 'continuation'), 'Migration', true),
     ).toMatchObject({ text: '', trimmed: 9, rule: 'all', confidence: 'high' });
+  });
+
+  it('in prefill mode looks for no code fence, even inside a code block', () => {
+    expect(seamContext('```py\nx', '', 'prefill').fence).toBeUndefined();
+    expect(seamContext('```py\nx', '', 'continuation').fence).toStrictEqual({
+      marker: '```',
+      midLine: true,
+    });
+  });
+
+  it('inside a code block, waits while the continuation may be starting a fence', () => {
+    const ctx = seamContext('Here:\n```python\nx =', ' ', 'continuation');
+    expect(decideSeam(ctx, '``', false)).toBeUndefined();
+  });
+
+  it('inside a code block, a line restated without a reopened fence is removed as a line', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '', 'continuation');
+    expect(decideSeam(ctx, '    return x\n', true)).toStrictEqual({
+      text: 'turn x\n',
+      trimmed: 6,
+      rule: 'line',
+      removed: [],
+      whitespace: 'none',
+      confidence: 'medium',
+    });
+  });
+
+  it('after a reopened fence, a line of punctuation restated ("}") is removed: no doubled brace', () => {
+    const ctx = seamContext('```js\nif (x) {\n  y();\n}', '', 'continuation');
+    expect(decideSeam(ctx, '```js\n}\n', true)).toMatchObject({
+      text: '\n',
+      trimmed: '```js\n}'.length,
+      rule: 'line',
+      removed: ['fence'],
+    });
+  });
+
+  it('after a preamble, adds no space before punctuation outside ASCII (an em dash)', () => {
+    const ctx = seamContext('The plan', '', 'continuation');
+    expect(decideSeam(ctx, '(continued)\n— and more', true)).toMatchObject({
+      text: '— and more',
+      whitespace: 'none',
+    });
+  });
+
+  it('decides at once when the only longer candidate is one no continuation would take', () => {
+    // "==" then "=": a lone "=" restated is never taken, so "=" is not held back.
+    const ctx = seamContext('if (a ==', '', 'continuation');
+    expect(decideSeam(ctx, '=', false)).toMatchObject({ text: '=', trimmed: 0, rule: 'append' });
+  });
+
+  it('records an indented line restated as a line, not as the words after its indentation', () => {
+    const ctx = seamContext('def f():\n    return x', '', 'continuation');
+    expect(decideSeam(ctx, '    return x + 1', true)).toMatchObject({
+      text: ' + 1',
+      trimmed: 12,
+      rule: 'line',
+      confidence: 'high',
+    });
+  });
+});
+
+describe('findRestatement on its own (no cache of earlier looks)', () => {
+  it('finds a restarted word, and restated words after the continuation wrote a space', () => {
+    expect(
+      findRestatement('We need an incremental synchronis', '', 'synchronisation', false),
+    ).toStrictEqual({
+      kind: 'found',
+      length: 10,
+      rule: 'word',
+      boundary: 'word',
+      confidence: 'high',
+    });
+    expect(findRestatement('The cat sat', ' ', ' cat sat down', true)).toStrictEqual({
+      kind: 'found',
+      length: ' cat sat'.length,
+      rule: 'words',
+      boundary: 'word',
+      confidence: 'high',
+    });
   });
 });

@@ -53,10 +53,14 @@ describe('openFence: the block the delivered text stops inside', () => {
     expect(openFence('```js\nx\n``')).toBeUndefined();
     expect(openFence('```js\nx\n ``')).toBeUndefined();
     expect(openFence('```js\nx\n```')).toBeUndefined();
+    expect(openFence('```js\nx\n``` ')).toBeUndefined();
+    expect(openFence('~~~\nx\n~~')).toBeUndefined();
     // Not a closing fence: the other fence character, or indented four spaces.
     expect(openFence('```\nx\n~~')).toStrictEqual({ marker: '```', midLine: true });
     expect(openFence('~~~\nx\n``')).toStrictEqual({ marker: '~~~', midLine: true });
     expect(openFence('```js\nx\n    ```')).toStrictEqual({ marker: '```', midLine: true });
+    // Backticks with more on the line: code, not a closing fence.
+    expect(openFence('```js\nx\n``y')).toStrictEqual({ marker: '```', midLine: true });
   });
 
   it('follows several blocks in a row', () => {
@@ -111,6 +115,12 @@ describe('fenceReopen: a continuation that reopens the block', () => {
     expect(fenceReopen(atLineStart, '', '```\nx', false)).toStrictEqual({
       kind: 'fence',
       length: 4,
+      certain: false,
+    });
+    // Trailing spaces are no info string.
+    expect(fenceReopen(atLineStart, '', '```  \nx', false)).toStrictEqual({
+      kind: 'fence',
+      length: 6,
       certain: false,
     });
   });

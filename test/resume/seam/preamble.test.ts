@@ -93,6 +93,16 @@ describe('findPreamble: waiting', () => {
   it('stops waiting once the line ended, or a colon and text came, without a preamble', () => {
     expect(findPreamble('Continuing the loop\n', false)).toStrictEqual({ kind: 'none' });
     expect(findPreamble('Continuing: the loop', false)).toStrictEqual({ kind: 'none' });
+    expect(findPreamble('Continuing:  the loop', false)).toStrictEqual({ kind: 'none' });
+  });
+
+  it('finds a preamble line that ends within the first 200 characters, blank lines included', () => {
+    const line = 'Continuing from where I left off:\n';
+    const blank = '\n'.repeat(200 - line.length);
+    expect(findPreamble(`${blank}${line}text`, false)).toStrictEqual({
+      kind: 'preamble',
+      length: 200,
+    });
   });
 
   it('stops waiting after 200 characters without the line ending', () => {

@@ -58,15 +58,24 @@ describe('a seam inside repeating text', () => {
 
   it('a restated word repeated with whitespace between ("no no", "stream stream") is low confidence', () => {
     // "He said no no" + "no no, never." may be "no no, never." or "no no no no, never.".
-    for (const [previous, held, continuation] of [
+    const cases: Array<[string, string, string]> = [
       ['He said no no', '', 'no no, never.'],
       ['The log showed stream stream', ' ', 'stream stream block.'],
       ['Columns: 0\t0', '\t', '0\t0\t1'],
       ['Rows:\n| 0 |\r\n| 0 |', '\r\n', '| 0 |\r\n| 0 |\r\n| 1 |'],
-    ]) {
+    ];
+    for (const [previous, held, continuation] of cases) {
       const ctx = seamContext(previous, held, 'continuation');
       expect(decideSeam(ctx, continuation, true), previous).toMatchObject({ confidence: 'low' });
     }
+  });
+
+  it('a restated word that only starts with a run of one letter ("oooh") is no repetition', () => {
+    const ctx = seamContext('She said oooh', '', 'continuation');
+    expect(decideSeam(ctx, 'oooh, nice.', true)).toMatchObject({
+      text: ', nice.',
+      confidence: 'medium',
+    });
   });
 
   it('a restated run of one piece ("haha") is low confidence', () => {

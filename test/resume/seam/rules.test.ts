@@ -23,6 +23,8 @@ describe('boundaryAt', () => {
     ['after a tab', 'a\tb', 2, 'word'],
     ['a word after punctuation', 'call `getUs', 6, 'fragment'],
     ['a word after a dot', 'obj.getUs', 4, 'fragment'],
+    ['an opening quote inside a token', 'truncate("ab', 9, 'fragment'],
+    ['not a quote with no word after it', 'x(".', 2, undefined],
     ['a script without spaces', '日本語のテキス', 4, 'chars'],
     ['Latin after a script without spaces', '日本a', 2, 'chars'],
     ['a script without spaces after punctuation', '。日本', 1, 'fragment'],
@@ -240,6 +242,13 @@ describe('judge: rule 4, scripts without spaces', () => {
   it('leaves one or two: reduplication is ordinary (看看, 研究研究)', () => {
     expect(j({ text: '看', boundary: 'chars', next: '看' })).toEqual(NO);
     expect(j({ text: '研究', boundary: 'chars', next: '研' })).toEqual(NO);
+    // After punctuation inside the run too ("。看" + "看看").
+    expect(j({ text: '研究', boundary: 'fragment', next: '研' })).toEqual(NO);
+  });
+
+  it('takes one or two from a line start or after whitespace, with low confidence', () => {
+    expect(j({ text: '看', boundary: 'word', next: '看' })).toEqual(take('chars', 'low'));
+    expect(j({ text: '研究', boundary: 'line', next: '所' })).toEqual(take('chars', 'low'));
   });
 
   it('judges a paragraph without spaces longer than 64 characters on its first 64', () => {
