@@ -104,6 +104,9 @@ export function findRestatement(
     const key = `${cache?.key ?? ''}|${leadingWs.length}`;
     const cached = cache?.looks.get(key);
     const starts =
+      // Refining the cached starts or finding them again gives the same starts (the continuation
+      // only grows): a speed-only choice.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only, the same starts either way
       cached !== undefined && probe.length >= cached.probeLength
         ? refine(previous, cached.starts, cached.probeLength, probe)
         : agreeingStarts(previous, probe);

@@ -238,6 +238,17 @@ describe('decideSeam', () => {
   });
 });
 
+describe('decideSeam: a line written twice', () => {
+  it('keeps a complete line written again at the very end of the continuation (real code)', () => {
+    const ctx = seamContext('loop:\nx += 1', '', 'continuation');
+    expect(decideSeam(ctx, '\nx += 1', true)).toMatchObject({
+      text: '\nx += 1',
+      trimmed: 0,
+      rule: 'append',
+    });
+  });
+});
+
 describe('findRestatement on its own (no cache of earlier looks)', () => {
   it('finds a restarted word, and restated words after the continuation wrote a space', () => {
     expect(
