@@ -93,7 +93,7 @@ stallTimeoutMs, stallFloorMs, maxAttempts, baseDelayMs, maxDelayMs, deadlineMs, 
 maxBodyBytes, maxBodyBytesByPath (e.g. {"/v1/files": 524288000}), maxConcurrentRequests,
 listenBacklog, shutdownDeadlineMs, upstreamConnections, logLevel, instruction,
 instructionTail, thinking, statusPage, statusPageRemote, resumable, store, resumableTtlMs,
-resumableMaxBytes, resumableMaxStreamBytes, leaseMs.
+resumableMaxBytes, resumableMaxStreamBytes, leaseMs, workers (a number or "auto").
 
 Stalls: with --stall adaptive (the default), a silence gets a budget from what the upstream is
 doing: at least --stall-floor-ms while text or tool input streams (4x the longest gap seen),
@@ -225,11 +225,19 @@ export function register(program: Command): void {
     .addOption(new Option('--log-level <level>', 'log level (default info)').choices(LOG_LEVELS))
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: Flags) => {
-      const { workers: workersFlag, ...proxyFlags } = flags;
-      const count = workersFlag === undefined ? 1 : resolveWorkers(workersFlag);
+      let count: number;
+      try {
+        count = resolveWorkers(resolveProxyConfig(flags).workers ?? 1);
+      } catch (err) {
+        process.exitCode = 2;
+        process.stderr.write(
+          `lifeline proxy: ${err instanceof Error ? err.message : String(err)}\n`,
+        );
+        return;
+      }
       if (count > 1 && cluster.isPrimary) {
         try {
-          const settings = resolveProxyConfig(proxyFlags);
+          const settings = resolveProxyConfig(flags);
           if (settings.resumable === true && (settings.store ?? 'memory') === 'memory') {
             throw new ProxyConfigError(
               '--workers with --resumable needs a shared log: add --store redis://HOST:PORT ' +
@@ -248,7 +256,7 @@ export function register(program: Command): void {
       }
       let proxy: ProxyServer;
       try {
-        const settings = resolveProxyConfig(proxyFlags);
+        const { workers: _workers, ...settings } = resolveProxyConfig(flags);
         proxy = await startProxy({ ...settings, traceReport });
       } catch (err) {
         process.exitCode = 2;

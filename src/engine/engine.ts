@@ -41,6 +41,8 @@ export type {
 
 /** Aborts a keep-alive tick's sleep once its race is over. */
 const TICK_OVER = new Error('the keep-alive tick is over');
+/** Aborts a reconnect's backoff when the client stopped reading while it waited. */
+const CLIENT_GONE = new Error('the client stopped reading while lifeline reconnected');
 
 /**
  * Runs one streaming request through the resume engine.
@@ -152,9 +154,10 @@ async function* relay(
   } catch (err) {
     settle.reject(err);
     throw err;
-  } finally {
-    current.close();
   }
+  // No `finally` closing `current`: an attempt's `stream()` closes it however it ends (a client
+  // that stops reading returns the generator it is suspended in), and resume() closes every
+  // attempt it opens and does not hand over.
 }
 
 /**
@@ -273,7 +276,9 @@ function planNext(request: StreamRequest): ContinuationPlan {
 
 /**
  * Waits `delay`, then opens an attempt, yielding keep-alive comments every `keepAliveMs`
- * meanwhile so client read timeouts do not fire.
+ * meanwhile so client read timeouts do not fire. A client that stops reading meanwhile (the
+ * generator is returned) gets no further request sent for it, and the attempt already being
+ * opened is closed once it answers.
  */
 async function* openWithKeepAlive(
   request: StreamRequest,
@@ -281,8 +286,13 @@ async function* openWithKeepAlive(
   strategy: ContinuationPlan['strategy'],
   delay: number,
 ): AsyncGenerator<Uint8Array, Attempt> {
+  const gone = new AbortController();
+  const signal =
+    request.userSignal === undefined
+      ? gone.signal
+      : AbortSignal.any([request.userSignal, gone.signal]);
   const opening = (async () => {
-    await sleep(delay, request.userSignal);
+    await sleep(delay, signal);
     return Attempt.open(request, body, strategy as Attempt['record']['strategy']);
   })();
   let settled = false;
@@ -294,18 +304,31 @@ async function* openWithKeepAlive(
       settled = true;
     },
   );
-  while (!settled && request.keepAliveMs > 0) {
-    // The tick's timer is cleared once the race is over: a pending 5 s timer per resume kept a
-    // finished CLI process (`lifeline demo`) alive for 5 s.
-    const tick = new AbortController();
-    await Promise.race([
-      opening.catch(() => undefined),
-      sleep(request.keepAliveMs, tick.signal).catch(() => undefined),
-    ]);
-    tick.abort(TICK_OVER);
-    if (!settled) yield keepAliveComment('waiting for upstream');
+  let handedOver = false;
+  try {
+    while (!settled && request.keepAliveMs > 0) {
+      // The tick's timer is cleared once the race is over: a pending 5 s timer per resume kept
+      // a finished CLI process (`lifeline demo`) alive for 5 s.
+      const tick = new AbortController();
+      await Promise.race([
+        opening.catch(() => undefined),
+        sleep(request.keepAliveMs, tick.signal).catch(() => undefined),
+      ]);
+      tick.abort(TICK_OVER);
+      if (!settled) yield keepAliveComment('waiting for upstream');
+    }
+    const attempt = await opening;
+    handedOver = true;
+    return attempt;
+  } finally {
+    if (!handedOver) {
+      gone.abort(CLIENT_GONE);
+      opening.then(
+        (attempt) => attempt.close(),
+        () => {},
+      );
+    }
   }
-  return opening;
 }
 
 /** Closes the report as failed and builds the error the client gets, with the partial message. */

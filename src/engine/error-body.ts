@@ -26,9 +26,10 @@ export function parseUpstreamError(body: string, headers: Headers): UpstreamErro
   try {
     parsed = JSON.parse(body);
   } catch {
-    parsed = undefined;
+    // not JSON: nothing in the body, maybe the header
   }
-  if (Array.isArray(parsed) && parsed.length > 0) parsed = parsed[0];
+  // Vertex AI may wrap its error in an array (an empty one reads as nothing).
+  if (Array.isArray(parsed)) parsed = parsed[0];
   const amzn = text(headers.get('x-amzn-errortype')?.split(':')[0]);
   if (!isObject(parsed)) return amzn === undefined ? {} : { errorType: amzn };
   const error = parsed.error;

@@ -44,7 +44,6 @@ export class StreamRequest {
   readonly report: RecoveryReport;
   /** When the client last got bytes (keep-alive comments while a seam holds text back). */
   lastOutputAt: number;
-  private reported = false;
 
   constructor(original: MessageRequestBody, send: Send, options: EngineOptions) {
     this.original = original;
@@ -92,24 +91,26 @@ export class StreamRequest {
   /** Tells the trace about a failure. */
   noteFailure(attempt: number, failure: Failure): void {
     const trace = this.trace;
+    // Stryker disable next-line ConditionalExpression: speed only; safely() swallows the TypeError of an absent sink
     if (trace === undefined) return;
     safely(() =>
       trace.failure({ attempt, t: this.elapsed(), kind: failure.kind, message: failure.message }),
     );
   }
 
-  /** Closes the report (once: the trace and `onReport` hear of it once). */
+  /**
+   * Closes the report and tells the trace and `onReport`. Called once per request, where the
+   * request ends: a passthrough, the stream's end, or the error that ends it.
+   */
   finishReport(outcome: RecoveryReport['outcome']): RecoveryReport {
     const report = this.report;
     report.outcome = outcome;
     report.totalMs = this.elapsed();
     report.containerId = this.splicer.containerId;
     report.seams = this.splicer.seams;
-    if (!this.reported) {
-      this.reported = true;
-      safely(() => this.trace?.end(report));
-      this.options.onReport?.(report);
-    }
+    // Stryker disable next-line OptionalChaining: safely() swallows the TypeError of an absent sink
+    safely(() => this.trace?.end(report));
+    this.options.onReport?.(report);
     return report;
   }
 }

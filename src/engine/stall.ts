@@ -142,6 +142,7 @@ export class StallDetector {
 
   // The attempt being watched.
   private activity: StreamActivity = 'waiting';
+  // Stryker disable all: startAttempt (and readingBody, before any chunk) sets these before any use
   private attemptStart = 0;
   private lastByteAt = 0;
   private headers = false;
@@ -158,6 +159,7 @@ export class StallDetector {
   private busy = false;
   /** When a check first found the engine busy in the current hold, or -1. */
   private heldAt = -1;
+  // Stryker restore all
   private owner: object | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** When the armed timer fires (clock time). */
@@ -181,6 +183,7 @@ export class StallDetector {
     const now = this.now();
     this.owner = owner;
     this.busy = false;
+    // Stryker disable next-line all: readingBody resets it too, before any chunk can start a hold; kept so that an attempt never inherits the last one's hold
     this.heldAt = -1;
     this.activity = 'waiting';
     this.attemptStart = now;
@@ -324,6 +327,7 @@ export class StallDetector {
   }
 
   private setActivity(activity: StreamActivity): void {
+    // Stryker disable next-line ConditionalExpression: speed only: tightening for an unchanged activity re-arms nothing
     if (activity === this.activity) return;
     this.activity = activity;
     this.tighten();
@@ -332,7 +336,9 @@ export class StallDetector {
   /** A budget may have shrunk: fire earlier if so (a longer budget is seen when the timer fires). */
   private tighten(): void {
     if (this.onStall === undefined) return;
+    // Stryker disable next-line ArithmeticOperator: speed only: a timer armed too early finds the silence short and re-arms for the rest
     const due = this.lastByteAt + this.budgetMs();
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only: re-arming for a later due changes no stall (check re-arms for the rest)
     if (due < this.timerAt) this.arm(due - this.now());
   }
 
@@ -347,6 +353,7 @@ export class StallDetector {
     this.timer = undefined;
     this.timerAt = Number.POSITIVE_INFINITY;
     const onStall = this.onStall;
+    // Stryker disable next-line ConditionalExpression: unreachable: whatever clears onStall (endAttempt) clears the timer; the check narrows the type
     if (onStall === undefined) return;
     const budgetMs = this.budgetMs();
     const now = this.now();

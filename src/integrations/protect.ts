@@ -10,6 +10,7 @@ import {
   type RecoveryReport,
   summarize,
 } from '../resume/index.js';
+import { readAhead } from './read-ahead.js';
 import { type ReconnectOptions, reconnectingBody, STREAM_ID_HEADER } from './reconnect.js';
 
 /** Where the integrations write their one-line summaries: `console`, a pino logger, or the SDK client's logger. */
@@ -123,8 +124,15 @@ export async function protect(
       const attempt = { ...request, headers, body: JSON.stringify(attemptBody), signal };
       const response = await send(attempt);
       const streamId = response.headers.get(STREAM_ID_HEADER);
-      if (options.reconnect === false || streamId === null || response.status !== 200) {
-        return response;
+      if (response.status !== 200 || response.body === null) return response;
+      if (options.reconnect === false || streamId === null) {
+        // Read ahead, so that the bytes received before a drop all reach the engine (fetch
+        // drops those still queued in its body when the connection fails).
+        return {
+          status: response.status,
+          headers: response.headers,
+          body: readAhead(response.body),
+        };
       }
       return {
         status: response.status,
@@ -136,7 +144,10 @@ export async function protect(
   );
   if (result.kind === 'passthrough') {
     const r = result.response;
-    return r instanceof Response ? r : new Response(r.body as ReadableStream<Uint8Array> | null, r);
+    if (r instanceof Response) return r;
+    const passBody =
+      r.body === null || r.body instanceof ReadableStream ? r.body : toReadable(r.body);
+    return new Response(passBody, { status: r.status, headers: r.headers });
   }
   return new Response(toReadable(result.body), {
     status: result.status,

@@ -360,12 +360,19 @@ export function openFenceAt(text: string): OpenFence | undefined {
  * A `continuationThinking` block, when set, comes before all of it, as its own block.
  */
 export interface ContinuationBehaviour {
+  /** A continuation turn restates the last N words of the partial text. */
   restate?: number;
+  /** A continuation turn restarts the word the cut fell inside. */
   restartWord?: boolean;
+  /** A continuation turn restates the last N code points (from a grapheme cluster start). */
   restateChars?: number;
+  /** A continuation turn restates from the start of the N-th last line. */
   restateLines?: number;
+  /** A continuation turn restates all of the partial text. */
   restateAll?: boolean;
+  /** A continuation turn that starts inside a fenced code block reopens it. */
   reopenFence?: 'tag' | 'bare';
+  /** A continuation turn opens with this preamble and a blank line. */
   preamble?: string;
 }
 

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { LifelineError } from '../errors.js';
 import type { StreamMessage } from '../protocol/index.js';
-import { behaviourOf, restatementsSet } from './continuation.js';
+import { behaviourOf, type ContinuationBehaviour, restatementsSet } from './continuation.js';
 import { type Fault, type FaultMap, faultMapSchema, faultSchema } from './faults.js';
 
 const nonNegative = z.number().int().nonnegative();
@@ -132,8 +132,8 @@ const scenarioFileSchema = z
 /** A scenario file as written (JSON): the message to stream, its betas, chunking, continuation behaviour and faults. docs/scenarios.md describes the format. */
 export type ScenarioFile = z.input<typeof scenarioFileSchema>;
 
-/** A loaded, validated scenario. */
-export interface Scenario {
+/** A loaded, validated scenario; its continuation behaviours are `ContinuationBehaviour`'s (continuation.ts). */
+export interface Scenario extends ContinuationBehaviour {
   name: string;
   description: string;
   betas: string[];
@@ -148,20 +148,8 @@ export interface Scenario {
   chunking: { text: number; json: number };
   eventsPerWrite: number;
   prefill: 'auto' | 'allowed' | 'refused';
-  /** A continuation turn restates the last N words of the partial text. */
+  /** A continuation turn restates the last N words of the partial text (0: none). */
   restate: number;
-  /** A continuation turn restarts the word the cut fell inside. */
-  restartWord?: boolean;
-  /** A continuation turn restates the last N code points (from a grapheme cluster start). */
-  restateChars?: number;
-  /** A continuation turn restates from the start of the N-th last line. */
-  restateLines?: number;
-  /** A continuation turn restates all of the partial text. */
-  restateAll?: boolean;
-  /** A continuation turn that starts inside a fenced code block reopens it. */
-  reopenFence?: 'tag' | 'bare';
-  /** A continuation turn opens with this preamble and a blank line. */
-  preamble?: string;
   /** A continuation turn opens with a signed thinking block. */
   continuationThinking: boolean;
   faults: FaultMap;

@@ -109,6 +109,11 @@ export const proxyConfigSchema = z
      * third of it). When an instance dies, its streams are taken over this long after.
      */
     leaseMs: z.number().int().min(300),
+    /**
+     * `lifeline proxy` only: worker processes (node:cluster) sharing the port; "auto": one per
+     * CPU (default 1). `startProxy` runs in its caller's process and does not read it.
+     */
+    workers: z.union([z.number().int().min(1), z.literal('auto')]),
     /** Serve the status page at /lifeline (default false). */
     statusPage: z.boolean(),
     /** Answer the status page for clients other than loopback (default false). */

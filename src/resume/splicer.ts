@@ -380,12 +380,10 @@ export class Splicer {
     if (open === undefined) return;
     this.#flushStart(out, open);
     if (open.heldWs !== '') {
-      const ws = open.heldWs;
-      open.heldWs = '';
       this.#emit(out, 'content_block_delta', {
         type: 'content_block_delta',
         index: open.downIndex,
-        delta: { type: 'text_delta', text: ws },
+        delta: { type: 'text_delta', text: open.heldWs },
       });
     }
     this.#emit(
@@ -426,9 +424,6 @@ export class Splicer {
         }
         return 'continue';
       }
-      case 'ping':
-        out.push(ev.raw ?? encodeEventBytes('ping', { type: 'ping' }));
-        return 'continue';
       case 'content_block_start':
         this.#ensureStarted();
         return this.#blockStart(ev, out);
@@ -460,7 +455,7 @@ export class Splicer {
         return 'fatal-error';
       }
       default:
-        // Unknown event types pass through untouched.
+        // Pings and unknown event types pass through untouched.
         out.push(ev.raw ?? encodeEventBytes(ev.type, d));
         return 'continue';
     }
@@ -580,7 +575,7 @@ export class Splicer {
     a.routes.set(index, { kind: 'dropped' });
     switch (route.kind) {
       case 'text': {
-        if (route.seam !== undefined) this.#resolveSeam(route, out, true);
+        if (route.seam !== undefined) this.#resolveSeam(route, out, 'stop');
         const downIndex = route.downIndex;
         // Unassigned after the seam: a whitespace-only continuation of a closed block, dropped.
         if (downIndex === undefined) return 'continue';
@@ -614,7 +609,7 @@ export class Splicer {
     for (const held of events) {
       let data: Json = { ...held.data, index: downIndex };
       let changed = num(held.data.index) !== downIndex;
-      if (held.type === 'content_block_start' && idMap.size > 0) {
+      if (held.type === 'content_block_start') {
         const block = held.data.content_block as Json;
         const mapped =
           typeof block.tool_use_id === 'string' ? idMap.get(block.tool_use_id) : undefined;
@@ -660,7 +655,7 @@ export class Splicer {
     const delta = (ev.data.delta ?? {}) as Json;
     if (delta.type !== 'text_delta' || typeof delta.text !== 'string') {
       // A citation or unknown delta before the seam is decided: decide with what we have.
-      this.#resolveSeam(route, out, true);
+      this.#resolveSeam(route, out, 'delta');
       const downIndex = route.downIndex;
       if (downIndex !== undefined) {
         if (delta.type === 'citations_delta') {
@@ -674,7 +669,7 @@ export class Splicer {
       return 'continue';
     }
     seam.buffer += delta.text;
-    this.#resolveSeam(route, out, false);
+    this.#resolveSeam(route, out, 'more');
     return 'continue';
   }
 
@@ -685,12 +680,17 @@ export class Splicer {
 
   /**
    * Decides the seam once enough of the continuation's text has arrived (src/resume/seam/), or
-   * at the block's end (`final`), and sends the joined text.
+   * now: at the block's end (`stop`), or at a citation or unknown delta (`delta`, the block goes
+   * on after it), and sends the joined text. `more`: only if the text so far decides it.
    */
-  #resolveSeam(route: Extract<Route, { kind: 'text' }>, out: Uint8Array[], final: boolean): void {
+  #resolveSeam(
+    route: Extract<Route, { kind: 'text' }>,
+    out: Uint8Array[],
+    at: 'more' | 'delta' | 'stop',
+  ): void {
     const seam = route.seam;
     if (seam === undefined) return;
-    const decision = decideSeam(seam.context, seam.buffer, final);
+    const decision = decideSeam(seam.context, seam.buffer, at !== 'more');
     if (decision === undefined) return;
     route.seam = undefined;
     let text = decision.text;
@@ -698,9 +698,11 @@ export class Splicer {
     if (seam.target === 'new') {
       // A closed block that ends with whitespace already has the seam's whitespace; one that
       // does not (closed by the continuation's thinking right after a word) gets the
-      // continuation's. A whitespace-only continuation is dropped.
+      // continuation's. A continuation block that ends with only whitespace is dropped; one
+      // that goes on after a citation or unknown delta is opened, for that delta and the text
+      // after it (dropping it there would lose the rest of the block).
       if (seam.deliveredWs !== '') text = text.replace(/^\s+/, '');
-      if (text.trim() === '') return;
+      if (at === 'stop' && text.trim() === '') return;
       this.#closeOpen(out);
       route.downIndex = this.#nextOut++;
       this.#open = {
@@ -717,7 +719,14 @@ export class Splicer {
       offset = this.#downstream.snapshot().open?.text.length ?? 0;
       open.heldWs = ''; // joined into `text` by the seam
     }
-    this.#recordSeam(route.downIndex, offset, seam, decision);
+    // Decided at a citation or unknown delta, before the text could decide it: a restatement
+    // that comes after that delta goes unexamined, so the join cannot be vouched for.
+    this.#recordSeam(
+      route.downIndex,
+      offset,
+      seam,
+      at === 'delta' ? { ...decision, confidence: 'low' } : decision,
+    );
     this.#emitText(out, route.downIndex, text);
   }
 

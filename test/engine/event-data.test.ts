@@ -3,7 +3,7 @@
  * only faster: any input it cannot take apart safely goes the slow way.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseEventData, simpleDataText } from '../../src/engine/event-data.js';
 import { SseDecoder } from '../../src/sse/index.js';
 
@@ -99,6 +99,99 @@ describe('parseEventData', () => {
   });
 });
 
+/** The calls `parseEventData(text)` makes to JSON.parse, and its result. */
+function parseCalls(text: string): { result: unknown; calls: unknown[] } {
+  const spy = vi.spyOn(JSON, 'parse');
+  try {
+    const result = parseEventData(text);
+    return { result, calls: spy.mock.calls.map((c) => c[0]) };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+const delta = (index: string, mid: string, literal: string) =>
+  `{"type":"content_block_delta","index":${index},"delta":{"type":"${mid}":"${literal}"}}`;
+
+describe('parseEventData’s fast path (the fault-free stream’s cost)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('takes an API-laid-out delta apart without JSON.parse when its string has no escapes', () => {
+    for (const [mid, type, field] of [
+      ['text_delta","text', 'text_delta', 'text'],
+      ['input_json_delta","partial_json', 'input_json_delta', 'partial_json'],
+      ['thinking_delta","thinking', 'thinking_delta', 'thinking'],
+    ] as const) {
+      const { result, calls } = parseCalls(delta('12', mid, 'héllo wörld'));
+      expect(result).toEqual({
+        type: 'content_block_delta',
+        index: 12,
+        delta: { type, [field]: 'héllo wörld' },
+      });
+      expect(calls).toEqual([]);
+    }
+  });
+
+  it('decodes only the delta’s string when it holds escapes', () => {
+    const { result, calls } = parseCalls(
+      delta('0', 'input_json_delta","partial_json', '{\\"a\\": 1}\\n'),
+    );
+    expect(result).toEqual({
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json: '{"a": 1}\n' },
+    });
+    expect(calls).toEqual(['"{\\"a\\": 1}\\n"']);
+  });
+
+  it('reads an empty delta string and indexes of up to eight digits by position', () => {
+    expect(parseCalls(delta('0', 'text_delta","text', ''))).toEqual({
+      result: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '' } },
+      calls: [],
+    });
+    expect(parseCalls(delta('98765432', 'text_delta","text', 'a'))).toEqual({
+      result: {
+        type: 'content_block_delta',
+        index: 98_765_432,
+        delta: { type: 'text_delta', text: 'a' },
+      },
+      calls: [],
+    });
+  });
+
+  it('leaves a longer index, another layout or another delta type to JSON.parse', () => {
+    for (const text of [
+      delta('123456789', 'text_delta","text', 'a'),
+      delta('1234567890', 'text_delta","text', 'a'),
+      delta('1', 'signature_delta","signature', 'a'),
+      '{"type":"content_block_delta","index":1,"delta":{"text":"a","type":"text_delta"}}',
+      '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"a"},"x":1}',
+      '{"type":"content_block_delta", "index":1,"delta":{"type":"text_delta","text":"a"}}',
+      '{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}',
+    ]) {
+      const { result, calls } = parseCalls(text);
+      expect(calls, text).toEqual([text]);
+      expect(result).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('leaves a delta whose string is not a valid literal to JSON.parse, which throws', () => {
+    for (const text of [
+      delta('1', 'text_delta","text', 'a"b'),
+      delta('1', 'text_delta","text', 'a\\'),
+      delta('1', 'text_delta","text', 'a\\x'),
+      delta('1', 'text_delta","text', '\t'),
+      delta('01', 'text_delta","text', 'a'),
+      delta('', 'text_delta","text', 'a'),
+      '{"type":"content_block_delta","index":1,"delta":{"type":"text_delta","text":"}}',
+    ]) {
+      expect(() => parseEventData(text), text).toThrow(SyntaxError);
+    }
+  });
+});
+
 describe('simpleDataText', () => {
   it('reads the data of an API-shaped frame as the decoder does', () => {
     fc.assert(
@@ -123,6 +216,10 @@ describe('simpleDataText', () => {
       'event: a\ndata:{}\n\n', // no space after the colon
       '\uFEFFevent: a\ndata: {}\n\n', // BOM
       ': comment\n\n',
+      'event: a\ndata: {}\r\n\n', // CR LF after the data line
+      'event: a\ndata: {}\nx', // no blank line at the end
+      'event: a\ndata: {}\n', // one line end only
+      'event: abcdefgh\n\n', // no data line
     ]) {
       expect(simpleDataText(bytes(frame)), frame).toBeUndefined();
     }

@@ -47,43 +47,62 @@ function response(chunks: Uint8Array[], gapMs: number, fail: boolean): UpstreamR
   };
 }
 
+/** A first attempt cut after PARTIAL, then a continuation restating all of it slowly. */
+async function restating(keepAliveMs: number) {
+  let attempt = 0;
+  const restated = PARTIAL; // the model restates everything it had written, slowly
+  const pieces = restated.match(/.{1,4}/gsu) ?? [];
+  return runStream(
+    { model: 'claude-opus-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] },
+    async () => {
+      attempt++;
+      if (attempt === 1) return response([START, TEXT_START, delta(PARTIAL)], 0, true);
+      return response(
+        [
+          START,
+          TEXT_START,
+          ...pieces.map(delta),
+          delta(REST),
+          ev('content_block_stop', { index: 0 }),
+          ev('message_delta', {
+            delta: { stop_reason: 'end_turn', stop_sequence: null },
+            usage: { output_tokens: 9 },
+          }),
+          ev('message_stop', {}),
+        ],
+        15,
+        false,
+      );
+    },
+    { keepAliveMs, policy: { baseDelayMs: 1 } },
+  );
+}
+
 describe('keep-alive while a seam holds a restatement back', () => {
+  it('sends no comment at all with keepAliveMs 0', async () => {
+    const result = await restating(0);
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    let wire = '';
+    const dec = new TextDecoder();
+    for await (const chunk of result.body) wire += dec.decode(chunk, { stream: true });
+    expect(wire).not.toContain(': lifeline');
+    expect(wire).toContain('event: message_stop');
+  });
+
   it('sends SSE comments while the restatement streams, then the joined text once', async () => {
-    let attempt = 0;
-    const restated = PARTIAL; // the model restates everything it had written, slowly
-    const pieces = restated.match(/.{1,4}/gsu) ?? [];
-    const result = await runStream(
-      { model: 'claude-opus-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'go' }] },
-      async () => {
-        attempt++;
-        if (attempt === 1) return response([START, TEXT_START, delta(PARTIAL)], 0, true);
-        return response(
-          [
-            START,
-            TEXT_START,
-            ...pieces.map(delta),
-            delta(REST),
-            ev('content_block_stop', { index: 0 }),
-            ev('message_delta', {
-              delta: { stop_reason: 'end_turn', stop_sequence: null },
-              usage: { output_tokens: 9 },
-            }),
-            ev('message_stop', {}),
-          ],
-          15,
-          false,
-        );
-      },
-      { keepAliveMs: 60, policy: { baseDelayMs: 1 } },
-    );
+    const result = await restating(60);
     expect(result.kind).toBe('stream');
     if (result.kind !== 'stream') return;
     let wire = '';
     const dec = new TextDecoder();
+    const t0 = performance.now();
     for await (const chunk of result.body) wire += dec.decode(chunk, { stream: true });
+    const elapsed = performance.now() - t0;
     const seamComments = wire.split(': lifeline resuming: seam').length - 1;
-    // ~19 pieces x 15 ms: well over 60 ms of restatement, so at least one comment.
+    // ~19 pieces x 15 ms: well over 60 ms of restatement, so at least one comment; and at most
+    // one per 60 ms of it, not one per chunk.
     expect(seamComments).toBeGreaterThanOrEqual(1);
+    expect(seamComments).toBeLessThanOrEqual(elapsed / 60 + 1);
     const texts = [...wire.matchAll(/"text_delta","text":("(?:[^"\\]|\\.)*")/gu)].map(
       (m) => JSON.parse(m[1] as string) as string,
     );

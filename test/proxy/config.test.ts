@@ -94,6 +94,20 @@ describe('config file', () => {
     });
   });
 
+  it('reads workers (a whole number from 1, or "auto") and names the field when it is wrong', () => {
+    expect(loadProxyConfigFile(file('workers.json', '{"workers": 4}'))).toEqual({ workers: 4 });
+    expect(loadProxyConfigFile(file('workers-auto.json', '{"workers": "auto"}'))).toEqual({
+      workers: 'auto',
+    });
+    for (const bad of ['0', '1.5', '"many"']) {
+      const path = file('workers-bad.json', `{"workers": ${bad}}`);
+      expect(() => loadProxyConfigFile(path)).toThrow(/field "workers"/);
+    }
+    // Not defaulted: one process unless asked.
+    expect(resolveProxyConfig({}, {}).workers).toBeUndefined();
+    expect(resolveProxyConfig({ workers: 2 }, {}).workers).toBe(2);
+  });
+
   it('says when the file is missing or not JSON', () => {
     expect(() => loadProxyConfigFile(join(dir, 'nope.json'))).toThrow(
       /cannot read it \(no such file\)/,

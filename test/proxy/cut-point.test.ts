@@ -7,9 +7,7 @@
  * in block 9 with "other side closed", although the mock cut it 20 bytes into block 38; the
  * engine then asked the upstream again for bytes it had already been sent.
  */
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,70 +15,28 @@ import { type MockServer, startMock } from '../../src/mock/index.js';
 import { startProxy } from '../../src/proxy/index.js';
 import { Upstream } from '../../src/proxy/upstream.js';
 import type { RecoveryReport } from '../../src/resume/index.js';
-import { SEED_BETAS, SEED_REQUEST } from '../fixtures/captures/make-seed-capture.js';
-import { API_KEY, assemble, SEED, scenario, strip } from './support.js';
-
-/** The seed scenario's attempt 1 fault: 20 bytes of JSON into block 38's input_json_delta. */
-const CUT_EVENT = 2430;
-const CUT_BYTES = 76;
+import { SEED_REQUEST } from '../fixtures/captures/make-seed-capture.js';
+import { startLateRelay } from '../helpers/late-relay.js';
+import {
+  assemble,
+  SEED,
+  SEED_CUT_EVENT,
+  scenario,
+  seedCutAt,
+  seedHeaders,
+  strip,
+} from './support.js';
 
 let mock: MockServer;
 /** SSE bytes before the cut: what attempt 1 must deliver. */
 let cutAt: number;
 beforeAll(async () => {
   mock = await startMock({ scenarios: [scenario(SEED)] });
-  const events = mock.renderedEvents(SEED);
-  cutAt = events.slice(0, CUT_EVENT).reduce((n, e) => n + e.length, 0) + CUT_BYTES;
+  cutAt = seedCutAt(mock);
 });
 afterAll(async () => {
   await mock.close();
 });
-
-function seedHeaders(run: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-api-key': API_KEY,
-    'anthropic-version': '2023-06-01',
-    'anthropic-beta': SEED_BETAS,
-    'x-mock-run': `${run}-${Math.random().toString(36).slice(2)}`,
-  };
-}
-
-/**
- * A TCP relay to the mock that holds back what the mock sends on its first connection until
- * the mock has closed it, then hands the proxy all of it and the FIN at once: the proxy's
- * process was busy while the upstream wrote (the loaded 2-core machine of the incident). Later
- * connections (the continuation) pass straight through.
- */
-async function startLateRelay(target: MockServer) {
-  const sockets = new Set<Socket>();
-  let first = true;
-  const server = createServer((client) => {
-    const upstream = connect(target.port, target.host);
-    sockets.add(client).add(upstream);
-    client.pipe(upstream);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-    if (!first) {
-      upstream.pipe(client);
-      return;
-    }
-    first = false;
-    const held: Buffer[] = [];
-    upstream.on('data', (chunk: Buffer) => held.push(chunk));
-    upstream.on('close', () => client.end(Buffer.concat(held)));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
-    },
-  };
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -178,12 +134,16 @@ describe('the seed incident through a freshly started proxy', () => {
         expect(strip(out.message).content).toEqual(strip(scenario(SEED).message).content);
 
         const [first, second] = mock.requests.slice(-2);
-        expect(first?.sse).toMatchObject({ outcome: 'dropped', bytes: cutAt, events: CUT_EVENT });
+        expect(first?.sse).toMatchObject({
+          outcome: 'dropped',
+          bytes: cutAt,
+          events: SEED_CUT_EVENT,
+        });
         expect(second?.kind).toBe('continuation');
         const report = reports[0];
         expect(report?.outcome).toBe('recovered');
         // Attempt 1 as the engine saw it: every byte the mock sent, cut inside block 38.
-        expect(report?.attempts[0]).toMatchObject({ bytes: cutAt, events: CUT_EVENT });
+        expect(report?.attempts[0]).toMatchObject({ bytes: cutAt, events: SEED_CUT_EVENT });
         expect(report?.attempts[0]?.failure?.message).toMatch(/other side closed/);
       } finally {
         await proxy.close(1_000);

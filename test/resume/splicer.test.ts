@@ -649,6 +649,17 @@ describe('what the client has', () => {
     expect(new Splicer().partialMessage()).toBeUndefined();
   });
 
+  it('leaves out of the partial message unsigned thinking cut while streaming live', () => {
+    // Unsigned thinking cannot be sent back to the API: a caller continuing from the partial
+    // message gets the complete blocks only.
+    const splicer = new Splicer({ thinking: 'stream' });
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Hi'), stop(0), thinkingStart(1)]);
+    feed(splicer, [thinking(1, 'Hmm')]);
+    splicer.failAttempt([]);
+    expect(splicer.partialMessage()?.content).toStrictEqual([{ type: 'text', text: 'Hi' }]);
+    expect(splicer.deliveredChars()).toBe(2 + 3);
+  });
+
   it('gives the partial message with the open text block as delivered', () => {
     const splicer = new Splicer();
     feed(splicer, [messageStart(), textStart(0), text(0, 'Hello wor')]);
@@ -872,6 +883,73 @@ describe('a continuation joined at the seam', () => {
     expect(sent).toStrictEqual([]);
   });
 
+  it('keeps the rest of a continuation of a closed block that goes on after whitespace and an unknown delta', () => {
+    // Deciding the seam at the unknown delta with only whitespace in hand once dropped the
+    // block, and with it every later delta: the text after it was silently lost.
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Intro.'), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    const future = up('content_block_delta', { index: 0, delta: { type: 'future_delta', x: 1 } });
+    const { sent, results } = feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, ' '),
+      future,
+      text(0, 'More text.'),
+      stop(0),
+    ]);
+    expect(results).toStrictEqual(Array(6).fill('continue'));
+    expect(sent).toStrictEqual([
+      [
+        'content_block_start',
+        { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+      ],
+      [
+        'content_block_delta',
+        { type: 'content_block_delta', index: 1, delta: { type: 'future_delta', x: 1 } },
+      ],
+      [
+        'content_block_delta',
+        {
+          type: 'content_block_delta',
+          index: 1,
+          delta: { type: 'text_delta', text: ' More text.' },
+        },
+      ],
+      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+    ]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro.' },
+      { type: 'text', text: ' More text.' },
+    ]);
+  });
+
+  it('keeps a continuation of a closed block that opens with a citation, the citation after its text', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'Intro. '), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    const citation = { type: 'char_location', cited_text: 'x' };
+    const { sent } = feed(splicer, [
+      messageStart(),
+      textStart(0),
+      up('content_block_delta', { index: 0, delta: { type: 'citations_delta', citation } }),
+      text(0, 'Cited text.'),
+      stop(0),
+    ]);
+    expect(types(sent)).toStrictEqual([
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+    ]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro. ' },
+      { type: 'text', text: 'Cited text.', citations: [citation] },
+    ]);
+  });
+
   it('decides the seam at an unknown delta and passes the delta on at the open index', () => {
     const splicer = new Splicer();
     feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
@@ -923,6 +1001,37 @@ describe('a continuation joined at the seam', () => {
     expect(atCite.sent.map(([, d]) => (d.delta as Json).type)).toStrictEqual(['text_delta']);
     const atStop = feed(splicer, [stop(0)]);
     expect(types(atStop.sent)).toStrictEqual(['content_block_delta@0', 'content_block_stop@0']);
+  });
+
+  it('marks a seam decided at a citation or unknown delta low confidence, whatever rule it took', () => {
+    // The text after that delta may still restate the delivered text: nothing examines it.
+    for (const delta of [
+      { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } },
+      { type: 'future_delta', x: 1 },
+    ]) {
+      const splicer = new Splicer();
+      feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+      splicer.failAttempt([]);
+      splicer.beginAttempt('continue', []);
+      feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
+      feed(splicer, [up('content_block_delta', { index: 0, delta })]);
+      expect(splicer.seams).toHaveLength(1);
+      expect(splicer.seams[0]?.confidence).toBe('low');
+    }
+  });
+
+  it('keeps the confidence of the rule for a seam the text decided', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'quick brown fox jumps over the lazy dog'),
+    ]);
+    expect(splicer.seams).toHaveLength(1);
+    expect(splicer.seams[0]).toMatchObject({ rule: 'words', confidence: 'high' });
   });
 
   it('holds a citation that comes before the seam is decided until the block stops', () => {
@@ -1005,5 +1114,340 @@ describe('more of what the client and the caller see', () => {
     const splicer = new Splicer({ thinking: 'stream' });
     const { sent } = feed(splicer, [messageStart(), toolStart(0, 'toolu_1'), json(0, '{}')]);
     expect(types(sent)).toStrictEqual(['message_start']);
+  });
+});
+
+describe('a continuation of a closed text block', () => {
+  /** A first attempt whose text block `delivered` closed, then failed; a continuation begins. */
+  function afterClosed(delivered: string, strategy: 'continue' | 'prefill' = 'continue'): Splicer {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, delivered), stop(0)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt(strategy, []);
+    return splicer;
+  }
+
+  it('starts the new block at its first visible character when the closed block ends with whitespace', () => {
+    const splicer = afterClosed('Intro.\n\n');
+    feed(splicer, [messageStart(), textStart(0), text(0, '\n\nNext paragraph.'), stop(0)]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro.\n\n' },
+      { type: 'text', text: 'Next paragraph.' },
+    ]);
+  });
+
+  it('removes what the continuation restates of the closed block', () => {
+    const splicer = afterClosed('The report is ready.');
+    feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'The report is ready. Next, the summary of findings.'),
+      stop(0),
+    ]);
+    expect(splicer.view().blocks.map((b) => (b as { text?: string }).text)).toStrictEqual([
+      'The report is ready.',
+      ' Next, the summary of findings.',
+    ]);
+    expect(splicer.seams[0]).toMatchObject({ blockIndex: 1, trimmed: 20 });
+  });
+
+  it('removes a restatement of a closed block that ends with whitespace, whitespace and all', () => {
+    const splicer = afterClosed('The report is ready.\n\n');
+    feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'The report is ready.\n\nNext, the summary of findings.'),
+      stop(0),
+    ]);
+    expect(splicer.view().blocks.map((b) => (b as { text?: string }).text)).toStrictEqual([
+      'The report is ready.\n\n',
+      'Next, the summary of findings.',
+    ]);
+  });
+
+  it("keeps the continuation's own spaces when the closed block ends with whitespace", () => {
+    const splicer = afterClosed('Intro. ');
+    feed(splicer, [messageStart(), textStart(0), text(0, 'More text here.'), stop(0)]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'Intro. ' },
+      { type: 'text', text: 'More text here.' },
+    ]);
+  });
+
+  it('opens the new block for text still undecided when the continuation block stops', () => {
+    const splicer = afterClosed('The report is ready.');
+    const waiting = feed(splicer, [messageStart(), textStart(0), text(0, 'The report')]);
+    expect(waiting.sent).toStrictEqual([]);
+    expect(splicer.seamPending).toBe(true);
+    const { sent } = feed(splicer, [stop(0)]);
+    expect(types(sent)).toStrictEqual([
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+    ]);
+    expect(splicer.view().blocks[1]).toStrictEqual({ type: 'text', text: 'The report' });
+  });
+
+  it('gives the blocks after the new one the indices after it', () => {
+    const splicer = afterClosed('Intro.');
+    const { sent } = feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, ' More.'),
+      stop(0),
+      toolStart(1, 'toolu_1'),
+      json(1, '{}'),
+      stop(1),
+    ]);
+    expect(types(sent)).toStrictEqual([
+      'content_block_start@1',
+      'content_block_delta@1',
+      'content_block_stop@1',
+      'content_block_start@2',
+      'content_block_delta@2',
+      'content_block_stop@2',
+    ]);
+  });
+
+  it('answers continue to every event of a whitespace-only continuation it drops', () => {
+    const splicer = afterClosed('Intro.');
+    const { results } = feed(splicer, [messageStart(), textStart(0), text(0, ' '), stop(0)]);
+    expect(results).toStrictEqual(Array(4).fill('continue'));
+  });
+});
+
+describe('a seam still undecided', () => {
+  function pending(splicer = new Splicer()): Splicer {
+    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    // "quick bro" may still be restating "quick brown": the seam waits.
+    feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
+    expect(splicer.seamPending).toBe(true);
+    return splicer;
+  }
+
+  it('is decided when the block stops, with the text it has', () => {
+    const splicer = pending();
+    const { sent, results } = feed(splicer, [stop(0)]);
+    expect(results).toStrictEqual(['continue']);
+    expect(types(sent)).toStrictEqual(['content_block_delta@0', 'content_block_stop@0']);
+    expect(splicer.seamPending).toBe(false);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'The quick brown quick bro' },
+    ]);
+  });
+
+  it('never takes a delta of another type that carries a text field as text', () => {
+    const splicer = pending();
+    const future = up('content_block_delta', {
+      index: 0,
+      delta: { type: 'future_delta', text: '!' },
+    });
+    const { sent } = feed(splicer, [future]);
+    expect(sent.at(-1)).toStrictEqual(['content_block_delta', future.data]);
+    expect(splicer.view().openText).toBe('The quick brown quick bro');
+  });
+
+  it('passes on a text_delta without text as it came, never as text', () => {
+    const splicer = pending();
+    const bare = up('content_block_delta', { index: 0, delta: { type: 'text_delta' } });
+    const { sent } = feed(splicer, [bare]);
+    expect(sent.at(-1)).toStrictEqual(['content_block_delta', bare.data]);
+    expect(splicer.view().openText).toBe('The quick brown quick bro');
+  });
+});
+
+describe('the edges of one attempt', () => {
+  it('names its protocol error SpliceProtocolError', () => {
+    const error = (() => {
+      try {
+        new Splicer().push(textStart(0), []);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(SpliceProtocolError);
+    expect((error as Error).name).toBe('SpliceProtocolError');
+  });
+
+  it('sends a text block start as its own bytes when its index stays', () => {
+    const splicer = new Splicer();
+    const start = textStart(0);
+    const out: Uint8Array[] = [];
+    for (const ev of [messageStart(), start, text(0, 'Hi')]) splicer.push(ev, out);
+    expect(out[1]).toBe(start.raw);
+  });
+
+  it('sends an unknown delta of a text block after the block start, as its own bytes', () => {
+    const splicer = new Splicer();
+    const future = up('content_block_delta', { index: 0, delta: { type: 'future_delta', x: 1 } });
+    const out: Uint8Array[] = [];
+    for (const ev of [messageStart(), textStart(0), future]) splicer.push(ev, out);
+    expect(types(decoded(out))).toStrictEqual([
+      'message_start',
+      'content_block_start@0',
+      'content_block_delta@0',
+    ]);
+    expect(out[2]).toBe(future.raw);
+  });
+
+  it('passes on a delta of another type that carries a text field as it came, not as text', () => {
+    const splicer = new Splicer();
+    const future = up('content_block_delta', {
+      index: 0,
+      delta: { type: 'future_delta', text: '!' },
+    });
+    const bare = up('content_block_delta', { index: 0, delta: { type: 'text_delta' } });
+    const { sent } = feed(splicer, [messageStart(), textStart(0), text(0, 'Hi'), future, bare]);
+    expect(sent.slice(-2)).toStrictEqual([
+      ['content_block_delta', future.data],
+      ['content_block_delta', bare.data],
+    ]);
+    expect(splicer.view().openText).toBe('Hi');
+  });
+
+  it('answers continue to citations it holds and to the stop that sends them', () => {
+    const splicer = new Splicer();
+    const cite = up('content_block_delta', {
+      index: 0,
+      delta: { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } },
+    });
+    const { results } = feed(splicer, [messageStart(), textStart(0), text(0, 'A'), cite, stop(0)]);
+    expect(results).toStrictEqual(Array(5).fill('continue'));
+  });
+
+  it('gives a text block after live thinking (thinking: "stream") the next index', () => {
+    const splicer = new Splicer({ thinking: 'stream' });
+    const { sent } = feed(splicer, [
+      messageStart(),
+      thinkingStart(0),
+      thinking(0, 'hmm'),
+      stop(0),
+      textStart(1),
+      text(1, 'Hi'),
+    ]);
+    expect(types(sent).slice(-2)).toStrictEqual(['content_block_start@1', 'content_block_delta@1']);
+  });
+
+  it('gives the partial message and the delivered characters when every block is closed', () => {
+    const splicer = new Splicer();
+    feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'Hi'),
+      stop(0),
+      toolStart(1, 'toolu_1'),
+      json(1, '{"a":1}'),
+      stop(1),
+    ]);
+    expect(splicer.partialMessage()?.content).toStrictEqual([
+      { type: 'text', text: 'Hi' },
+      { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { a: 1 } },
+    ]);
+    expect(splicer.deliveredChars()).toBe(2 + 7);
+  });
+
+  it('ends a stream without a message_delta with one carrying the message_start usage', () => {
+    const splicer = new Splicer();
+    const { sent } = feed(splicer, [
+      messageStart(),
+      textStart(0),
+      text(0, 'Hi'),
+      stop(0),
+      messageStop(),
+    ]);
+    expect(sent.slice(-2)).toStrictEqual([
+      [
+        'message_delta',
+        {
+          type: 'message_delta',
+          delta: { stop_sequence: null },
+          usage: { input_tokens: 10, output_tokens: 1 },
+        },
+      ],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+  });
+
+  it('keeps the output count of message_start when a message_delta has none', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart({ input_tokens: 10, output_tokens: 1 })]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    const { sent } = feed(splicer, [
+      messageStart({ input_tokens: 12, output_tokens: 1 }),
+      up('message_delta', { delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 13 } }),
+      messageStop(),
+    ]);
+    expect(sent.at(-2)?.[1].usage).toStrictEqual({ input_tokens: 23, output_tokens: 2 });
+  });
+
+  it('takes no container id from a message_delta whose container has no string id', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), messageDelta(undefined, { container: { id: 7 } })]);
+    expect(splicer.containerId).toBeUndefined();
+  });
+});
+
+describe('a new attempt', () => {
+  it('is not finished until its own message_delta', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), messageDelta()]);
+    expect(splicer.view().finished).toBe(true);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    expect(splicer.view().finished).toBe(false);
+  });
+
+  it('ends at the client tool use already sent when a continuation thinks before regenerating it, sending none of the new thinking', () => {
+    const splicer = new Splicer();
+    feed(splicer, [
+      messageStart(),
+      thinkingStart(0),
+      thinking(0, 'plan'),
+      signature(0),
+      stop(0),
+      toolStart(1, 'toolu_1'),
+      json(1, '{"city":"Paris"}'),
+      stop(1),
+    ]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', splicer.view().blocks.slice(1));
+    const { sent, results } = feed(splicer, [
+      messageStart(),
+      thinkingStart(0),
+      thinking(0, 'plan again'),
+      signature(0),
+      stop(0),
+    ]);
+    expect(sent).toStrictEqual([]);
+    expect(results).toStrictEqual(['continue', 'continue', 'continue', 'continue', 'end-at-tool']);
+  });
+
+  it('with prefill, keeps a continuation that repeats the last word as written (a word written twice)', () => {
+    const splicer = new Splicer();
+    feed(splicer, [messageStart(), textStart(0), text(0, 'She said that ')]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('prefill', []);
+    feed(splicer, [messageStart(), textStart(0), text(0, 'that was fine.'), stop(0)]);
+    expect(splicer.view().blocks).toStrictEqual([
+      { type: 'text', text: 'She said that that was fine.' },
+    ]);
+  });
+
+  it('keeps 60 characters on each side of the seam in its excerpt', () => {
+    const splicer = new Splicer({ seamExcerpts: true });
+    const before = `${'a'.repeat(30)} ${'b'.repeat(40)} `;
+    const after = `${'c'.repeat(50)} ${'d'.repeat(50)}`;
+    feed(splicer, [messageStart(), textStart(0), text(0, before)]);
+    splicer.failAttempt([]);
+    splicer.beginAttempt('continue', []);
+    feed(splicer, [messageStart(), textStart(0), text(0, after), stop(0)]);
+    expect(splicer.seams[0]?.excerpt).toStrictEqual({
+      before: before.trimEnd().slice(-60),
+      removed: '',
+      after: ` ${after}`.slice(0, 60),
+    });
   });
 });

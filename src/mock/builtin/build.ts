@@ -4,6 +4,7 @@
  * input_json_delta of block 38" rather than at a hand-counted index that drifts).
  */
 import type { ContentBlock, StreamMessage } from '../../protocol/index.js';
+import type { ContinuationBehaviour } from '../continuation.js';
 import type { Fault, FaultMap } from '../faults.js';
 import {
   type Chunking,
@@ -83,7 +84,7 @@ export function dropInside(stream: RenderedStream, event: number, bytes?: number
   return { kind: 'drop', event, bytes: bytes ?? Math.floor(length / 2) };
 }
 
-export interface ScenarioSpec {
+export interface ScenarioSpec extends ContinuationBehaviour {
   name: string;
   description: string;
   message: StreamMessage;
@@ -92,13 +93,6 @@ export interface ScenarioSpec {
   requireBetas?: boolean;
   eventsPerWrite?: number;
   prefill?: 'auto' | 'allowed' | 'refused';
-  restate?: number;
-  restartWord?: boolean;
-  restateChars?: number;
-  restateLines?: number;
-  restateAll?: boolean;
-  reopenFence?: 'tag' | 'bare';
-  preamble?: string;
   continuationThinking?: boolean;
   faults: FaultMap;
 }

@@ -3,6 +3,9 @@
  * port, and any worker serves any stream through the store. A worker killed with SIGKILL is
  * restarted by the primary, and its stream is taken over by the other worker.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MockServer } from '../../../src/mock/index.js';
 import { hasRedis, type RedisServer, startRedis } from '../../helpers/redis.js';
@@ -38,9 +41,14 @@ describe.runIf(hasRedis())('--workers', () => {
   let redis: RedisServer;
   let mock: MockServer;
   let gateway: CliProcess;
+  let configDir: string;
+  let configFile: string;
 
   beforeAll(async () => {
     redis = await startRedis();
+    configDir = mkdtempSync(join(tmpdir(), 'lifeline-workers-'));
+    configFile = join(configDir, 'proxy.json');
+    writeFileSync(configFile, JSON.stringify({ workers: 2, leaseMs: 1500 }));
     mock = await startMock({ scenarios: fixtureScenarios() });
     gateway = await startCliProcess([
       'proxy',
@@ -48,13 +56,12 @@ describe.runIf(hasRedis())('--workers', () => {
       '0',
       '--upstream',
       mock.url,
-      '--workers',
-      '2',
+      // The worker count and the lease from the config file (the flag is the test below).
+      '--config',
+      configFile,
       '--resumable',
       '--store',
       redis.url,
-      '--lease-ms',
-      '1500',
       '--log-level',
       'warn',
     ]);
@@ -67,6 +74,7 @@ describe.runIf(hasRedis())('--workers', () => {
     }
     await mock?.close();
     await redis?.stop();
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   const post = (cutAfter: number) =>
