@@ -22,8 +22,13 @@ const config = {
     'src/message/**/*.ts',
     'src/resume/**/*.ts',
     'src/engine/**/*.ts',
-    // Re-exports and type-only modules: nothing to mutate.
-    '!src/**/index.ts',
+    // Re-exports and type-only modules: nothing to mutate. The pure re-export index files are
+    // named one by one: src/resume/seam/index.ts holds the seam's decision (decideSeam,
+    // repeatsAtSeam) and is mutated.
+    '!src/sse/index.ts',
+    '!src/message/index.ts',
+    '!src/resume/index.ts',
+    '!src/engine/index.ts',
     '!src/sse/types.ts',
     '!src/engine/types.ts',
     // Vendored from @anthropic-ai/sdk (its partial-JSON parser), kept byte for byte so that a

@@ -154,7 +154,12 @@ export function decideSeam(
 function repeatsAtSeam(previous: string, after: string, restated: string): boolean {
   const s = restated.trim();
   if (s === '') return false;
-  if (smallestPeriod(s) * 2 <= s.length) return true;
+  // Its smallest period p: "haha" is "ha" twice. Words repeated with whitespace between them
+  // ("stream stream", rows "| 0 |\r\n| 0 |") have a period that ends with the separator, which
+  // the last repetition lacks: p = "stream ".length, so the text is two of it less one space.
+  const p = smallestPeriod(s);
+  const separator = p - s.slice(0, p).trimEnd().length;
+  if (p * 2 <= s.length + separator) return true;
   if (after.trimStart().startsWith(s)) return true;
   return repeatsIn(previous.slice(-REPEAT_LOOKBACK), s);
 }

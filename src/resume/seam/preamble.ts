@@ -22,25 +22,13 @@ const PREAMBLES: Array<{ name: string; pattern: RegExp }> = [
   },
 ];
 
-/** Words a preamble opens with, and the verbs that must follow them. */
-const OPENERS = [
-  'sure',
-  'okay',
-  'ok',
-  'certainly',
-  'of course',
-  'alright',
-  'got it',
-  "i'll",
-  'i’ll',
-  'i will',
-  'let me',
-  "i'm",
-  'i’m',
-  'i am',
-];
+/** Words a preamble opens with ("Sure, I'll continue"): a first, a second, or both. */
+const FIRST_OPENERS = ['sure', 'okay', 'ok', 'certainly', 'of course', 'alright', 'got it'];
+const SECOND_OPENERS = ["i'll", 'i’ll', 'i will', 'let me', "i'm", 'i’m', 'i am'];
+const OPENERS = [...FIRST_OPENERS, ...SECOND_OPENERS];
 const OPENER =
   /^(?:(?:sure|okay|ok|certainly|of course|alright|got it)[,!.]?\s*)?(?:(?:i'll|i’ll|i will|let me|i'm|i’m|i am)\s*)?/u;
+/** The verbs that must follow the openers. */
 const VERBS = [
   'continu',
   'resum',
@@ -70,10 +58,14 @@ export function findPreamble(text: string, final: boolean): Preamble {
   const head = continuation.trimStart().toLowerCase();
   if (head === '') return { kind: 'wait' };
   const after = head.slice(OPENER.exec(head)?.[0].length ?? 0);
+  // The head may still grow into a preamble: an opener being written ("Certainly. I w" is the
+  // second opener, "I will", cut), or the verb after the openers.
   const undecided =
     OPENERS.some((o) => o.startsWith(head)) ||
+    SECOND_OPENERS.some((o) => o.startsWith(after)) ||
     VERBS.some((v) => v.startsWith(after) || after.startsWith(v));
   if (!undecided) return { kind: 'none' };
   // Once the line has ended (or a colon and more text came) and no pattern matched, it is text.
-  return /[\n]|:\s+\S/u.test(continuation) ? { kind: 'none' } : { kind: 'wait' };
+  // The head, not the continuation: a preamble may come after a blank line ("\n\nContinuing").
+  return /[\n]|:\s+\S/u.test(head) ? { kind: 'none' } : { kind: 'wait' };
 }

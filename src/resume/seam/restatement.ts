@@ -7,7 +7,7 @@
  * those positions are classified and compared.
  */
 import type { SeamRecord, SeamRule } from '../report.js';
-import { isWs, leadingWsLength } from './chars.js';
+import { leadingWsLength } from './chars.js';
 import { type Boundary, boundaryAt, couldTake, judge } from './rules.js';
 
 /** Characters of the continuation used to find where a restatement could start. */
@@ -58,8 +58,8 @@ function refine(text: string, starts: number[], from: number, probe: string): nu
  * ascending (longest suffix first).
  */
 function agreeingStarts(text: string, probe: string): number[] {
+  // The probe is never empty (findRestatement returns before an empty look).
   const k = Math.min(probe.length, KEY);
-  if (k === 0) return [];
   const key = probe.slice(0, k);
   const out: number[] = [];
   for (let i = text.indexOf(key); i !== -1; i = text.indexOf(key, i + 1)) {
@@ -96,6 +96,7 @@ export function findRestatement(
     { leadingWs: '', probe: continuation },
   ];
   if (lead > 0 && lead < continuation.length) {
+    // Its probe starts with a visible character, so every candidate it finds does too.
     looks.push({ leadingWs: continuation.slice(0, lead), probe: continuation.slice(lead) });
   }
   let best: { length: number; offset: number; result: Restatement } | undefined;
@@ -103,6 +104,9 @@ export function findRestatement(
     const key = `${cache?.key ?? ''}|${leadingWs.length}`;
     const cached = cache?.looks.get(key);
     const starts =
+      // Refining the cached starts or finding them again gives the same starts (the continuation
+      // only grows): a speed-only choice.
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: speed only, the same starts either way
       cached !== undefined && probe.length >= cached.probeLength
         ? refine(previous, cached.starts, cached.probeLength, probe)
         : agreeingStarts(previous, probe);
@@ -111,8 +115,6 @@ export function findRestatement(
     for (const i of starts) {
       const boundary = boundaryAt(previous, i);
       if (boundary === undefined) continue;
-      // A whitespace-led look needs a candidate that starts with a visible character.
-      if (leadingWs !== '' && isWs(previous[i] ?? '')) continue;
       const text = previous.slice(i);
       if (text.length > probe.length) {
         // The continuation so far is a prefix of this candidate: it may still be restating it.

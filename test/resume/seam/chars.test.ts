@@ -60,6 +60,15 @@ describe('character classes', () => {
     expect(charBefore('\udc00b', 1)).toBe('\udc00');
   });
 
+  it('the code point before a position, at the text start and at the edges of the low surrogates', () => {
+    expect(charBefore('😀x', 2)).toBe('😀');
+    expect(charBefore('\u{10000}', 2)).toBe('\u{10000}'); // low half U+DC00
+    expect(charBefore('\u{10FFFF}', 2)).toBe('\u{10FFFF}'); // low half U+DFFF
+    // Just outside the low surrogates: one UTF-16 unit.
+    expect(charBefore('\ud800\udbff', 2)).toBe('\udbff');
+    expect(charBefore('a\ue000', 2)).toBe('\ue000');
+  });
+
   it('a restatement starts only where a grapheme cluster starts', () => {
     expect(clusterStart('a😀', 1)).toBe(true);
     expect(clusterStart('a😀', 2)).toBe(false); // the low half
@@ -70,6 +79,15 @@ describe('character classes', () => {
     expect(clusterStart('a b', 1)).toBe(true);
     expect(clusterStart('aé', 1)).toBe(true);
     expect(clusterStart('a日', 1)).toBe(true);
+  });
+
+  it('cluster starts at the edges of the ranges: combining marks from U+0300, low surrogates', () => {
+    expect(clusterStart('a\u0300', 1)).toBe(false); // the first combining mark
+    expect(clusterStart('a\u02ff', 1)).toBe(true); // a modifier letter, not a mark
+    expect(clusterStart('\udc00', 0)).toBe(false);
+    expect(clusterStart('\udfff', 0)).toBe(false);
+    expect(clusterStart('\udbff', 0)).toBe(true); // a high surrogate starts its pair
+    expect(clusterStart('\ue000', 0)).toBe(true);
   });
 });
 
@@ -95,6 +113,8 @@ describe('text measures', () => {
   it('two words need whitespace between two visible characters', () => {
     expect(hasTwoWords('a b')).toBe(true);
     expect(hasTwoWords('a\n\nb')).toBe(true);
+    expect(hasTwoWords('a  b')).toBe(true);
+    expect(hasTwoWords('a\tb')).toBe(true);
     expect(hasTwoWords(' ab ')).toBe(false);
     expect(hasTwoWords('ab')).toBe(false);
   });
@@ -162,6 +182,17 @@ describe('joinWhitespace', () => {
   it('keeps the held whitespace when it starts with the continuation whitespace and has more', () => {
     expect(joinWhitespace('  ', ' x', false)).toStrictEqual({ text: '  x', whitespace: 'held' });
     expect(joinWhitespace(' \t', ' x', false)).toStrictEqual({ text: ' \tx', whitespace: 'held' });
+  });
+
+  it('keeps the held line break and indentation when the continuation brings part of that indentation', () => {
+    expect(joinWhitespace('\n    ', '  x', false)).toStrictEqual({
+      text: '\n    x',
+      whitespace: 'held',
+    });
+    expect(joinWhitespace('\n\t  ', '  x', false)).toStrictEqual({
+      text: '\n\t  x',
+      whitespace: 'held',
+    });
   });
 
   it('does not count a held tail that only ends like the continuation, without a line break', () => {

@@ -754,6 +754,18 @@ export const CORPUS: SeamCase[] = [
       'The quick brown fox jumps.',
     ],
     [
+      'preamble with two openers ("Certainly. I will")',
+      'The quick brown fo',
+      'Certainly. I will continue from where the response was cut off:\n\nbrown fox jumps.',
+      'The quick brown fox jumps.',
+    ],
+    [
+      'preamble after a blank line',
+      'The quick brown fo',
+      '\n\nContinuing from where I left off:\n\nbrown fox jumps.',
+      'The quick brown fox jumps.',
+    ],
+    [
       '"(continued)" tag',
       'The quick brown fo',
       '(continued)\n\nbrown fox jumps.',

@@ -3,7 +3,7 @@
  * records (trimmed characters, rule, removals, whitespace, confidence).
  */
 import { describe, expect, it } from 'vitest';
-import { decideSeam, seamContext } from '../../../src/resume/seam/index.js';
+import { decideSeam, findRestatement, seamContext } from '../../../src/resume/seam/index.js';
 
 describe('decideSeam', () => {
   it('in prefill and append modes joins only the whitespace: nothing restated is removed', () => {
@@ -81,5 +81,191 @@ describe('decideSeam', () => {
     const ctx = seamContext('Done.', '\n', 'continuation');
     expect(decideSeam(ctx, '\n', false)).toBeUndefined();
     expect(decideSeam(ctx, '\n', true)).toMatchObject({ text: '\n', whitespace: 'continuation' });
+  });
+
+  it('after a preamble, a restatement keeps its own rule and confidence, and no space is added', () => {
+    const ctx = seamContext('The quick brown fo', '', 'continuation');
+    const preamble = 'Continuing from where I left off:\n\n';
+    expect(decideSeam(ctx, `${preamble}brown fox jumps.`, true)).toStrictEqual({
+      text: 'x jumps.',
+      trimmed: `${preamble}brown fo`.length,
+      rule: 'words',
+      removed: ['preamble'],
+      whitespace: 'none',
+      confidence: 'high',
+    });
+  });
+
+  it('after a preamble and a reopened fence, the code line goes on as written: no space added', () => {
+    const ctx = seamContext('Code:\n```python\nx = 1', '', 'continuation');
+    const head = 'Continuing from where I left off:\n\n```python\n';
+    expect(decideSeam(ctx, `${head}y = 2\n`, true)).toStrictEqual({
+      text: 'y = 2\n',
+      trimmed: head.length,
+      rule: 'append',
+      removed: ['preamble', 'fence'],
+      whitespace: 'none',
+      confidence: 'high',
+    });
+  });
+
+  it('after a preamble, keeps the whitespace as joined and adds none before punctuation', () => {
+    const held = decideSeam(seamContext('The plan', ' ', 'continuation'), '(continued)\nis', true);
+    expect(held).toMatchObject({ text: ' is', whitespace: 'held', confidence: 'low' });
+    const own = decideSeam(seamContext('The plan', '', 'continuation'), '(continued)\n\nis', true);
+    expect(own).toMatchObject({ text: ' is', whitespace: 'continuation', confidence: 'low' });
+    const comma = decideSeam(
+      seamContext('The plan', '', 'continuation'),
+      '(continued)\n, and',
+      true,
+    );
+    expect(comma).toMatchObject({ text: ', and', whitespace: 'none', confidence: 'low' });
+  });
+
+  it('a preamble and nothing after it: nothing is delivered, once the continuation ends', () => {
+    const ctx = seamContext('The plan', '', 'continuation');
+    expect(decideSeam(ctx, '(continued)\n', false)).toBeUndefined();
+    expect(decideSeam(ctx, '(continued)\n', true)).toMatchObject({
+      text: '',
+      trimmed: '(continued)\n'.length,
+      removed: ['preamble'],
+    });
+  });
+
+  it('removes a bare fence after a held line break when the line is restated after it', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '\n', 'continuation');
+    expect(decideSeam(ctx, '```\n    return x\n', true)).toMatchObject({
+      trimmed: '```\n    re'.length,
+      rule: 'line',
+      removed: ['fence'],
+    });
+  });
+
+  it('waits after an unsure fence until what follows shows whether the line is restated', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '\n', 'continuation');
+    expect(decideSeam(ctx, '```\n    re', false)).toBeUndefined();
+    expect(decideSeam(ctx, '```\n  ', false)).toBeUndefined();
+  });
+
+  it('waits after a certain fence while the line may still be restated, removes the fence at the end', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '', 'continuation');
+    expect(decideSeam(ctx, '```python\n    r', false)).toBeUndefined();
+    expect(decideSeam(ctx, '```python\n', false)).toBeUndefined();
+    expect(decideSeam(ctx, '```python\n', true)).toMatchObject({
+      text: '',
+      trimmed: '```python\n'.length,
+      removed: ['fence'],
+    });
+  });
+
+  it('records nothing restated as an append, after a script without spaces too', () => {
+    const ctx = seamContext('項目: 日本語', '\n', 'continuation');
+    expect(decideSeam(ctx, '次の行', true)).toStrictEqual({
+      text: '\n次の行',
+      trimmed: 0,
+      rule: 'append',
+      removed: [],
+      whitespace: 'held',
+      confidence: 'high',
+    });
+  });
+
+  it('a continuation that only restates: nothing is delivered', () => {
+    const ctx = seamContext('The migra', '', 'continuation');
+    expect(decideSeam(ctx, 'migra', true)).toMatchObject({ text: '', trimmed: 5, rule: 'word' });
+    expect(
+      decideSeam(seamContext('Migration', '', 'continuation'), 'Migration', true),
+    ).toMatchObject({ text: '', trimmed: 9, rule: 'all', confidence: 'high' });
+  });
+
+  it('in prefill mode looks for no code fence, even inside a code block', () => {
+    expect(seamContext('```py\nx', '', 'prefill').fence).toBeUndefined();
+    expect(seamContext('```py\nx', '', 'continuation').fence).toStrictEqual({
+      marker: '```',
+      midLine: true,
+    });
+  });
+
+  it('inside a code block, waits while the continuation may be starting a fence', () => {
+    const ctx = seamContext('Here:\n```python\nx =', ' ', 'continuation');
+    expect(decideSeam(ctx, '``', false)).toBeUndefined();
+  });
+
+  it('inside a code block, a line restated without a reopened fence is removed as a line', () => {
+    const ctx = seamContext('Here:\n```python\ndef f(x):\n    re', '', 'continuation');
+    expect(decideSeam(ctx, '    return x\n', true)).toStrictEqual({
+      text: 'turn x\n',
+      trimmed: 6,
+      rule: 'line',
+      removed: [],
+      whitespace: 'none',
+      confidence: 'medium',
+    });
+  });
+
+  it('after a reopened fence, a line of punctuation restated ("}") is removed: no doubled brace', () => {
+    const ctx = seamContext('```js\nif (x) {\n  y();\n}', '', 'continuation');
+    expect(decideSeam(ctx, '```js\n}\n', true)).toMatchObject({
+      text: '\n',
+      trimmed: '```js\n}'.length,
+      rule: 'line',
+      removed: ['fence'],
+    });
+  });
+
+  it('after a preamble, adds no space before punctuation outside ASCII (an em dash)', () => {
+    const ctx = seamContext('The plan', '', 'continuation');
+    expect(decideSeam(ctx, '(continued)\n— and more', true)).toMatchObject({
+      text: '— and more',
+      whitespace: 'none',
+    });
+  });
+
+  it('decides at once when the only longer candidate is one no continuation would take', () => {
+    // "==" then "=": a lone "=" restated is never taken, so "=" is not held back.
+    const ctx = seamContext('if (a ==', '', 'continuation');
+    expect(decideSeam(ctx, '=', false)).toMatchObject({ text: '=', trimmed: 0, rule: 'append' });
+  });
+
+  it('records an indented line restated as a line, not as the words after its indentation', () => {
+    const ctx = seamContext('def f():\n    return x', '', 'continuation');
+    expect(decideSeam(ctx, '    return x + 1', true)).toMatchObject({
+      text: ' + 1',
+      trimmed: 12,
+      rule: 'line',
+      confidence: 'high',
+    });
+  });
+});
+
+describe('decideSeam: a line written twice', () => {
+  it('keeps a complete line written again at the very end of the continuation (real code)', () => {
+    const ctx = seamContext('loop:\nx += 1', '', 'continuation');
+    expect(decideSeam(ctx, '\nx += 1', true)).toMatchObject({
+      text: '\nx += 1',
+      trimmed: 0,
+      rule: 'append',
+    });
+  });
+});
+
+describe('findRestatement on its own (no cache of earlier looks)', () => {
+  it('finds a restarted word, and restated words after the continuation wrote a space', () => {
+    expect(
+      findRestatement('We need an incremental synchronis', '', 'synchronisation', false),
+    ).toStrictEqual({
+      kind: 'found',
+      length: 10,
+      rule: 'word',
+      boundary: 'word',
+      confidence: 'high',
+    });
+    expect(findRestatement('The cat sat', ' ', ' cat sat down', true)).toStrictEqual({
+      kind: 'found',
+      length: ' cat sat'.length,
+      rule: 'words',
+      boundary: 'word',
+      confidence: 'high',
+    });
   });
 });

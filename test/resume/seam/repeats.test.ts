@@ -56,6 +56,63 @@ describe('a seam inside repeating text', () => {
     });
   });
 
+  it('a restated word repeated with whitespace between ("no no", "stream stream") is low confidence', () => {
+    // "He said no no" + "no no, never." may be "no no, never." or "no no no no, never.".
+    const cases: Array<[string, string, string]> = [
+      ['He said no no', '', 'no no, never.'],
+      ['The log showed stream stream', ' ', 'stream stream block.'],
+      ['Columns: 0\t0', '\t', '0\t0\t1'],
+      ['Rows:\n| 0 |\r\n| 0 |', '\r\n', '| 0 |\r\n| 0 |\r\n| 1 |'],
+    ];
+    for (const [previous, held, continuation] of cases) {
+      const ctx = seamContext(previous, held, 'continuation');
+      expect(decideSeam(ctx, continuation, true), previous).toMatchObject({ confidence: 'low' });
+    }
+  });
+
+  it('a restated word that only starts with a run of one letter ("oooh") is no repetition', () => {
+    const ctx = seamContext('She said oooh', '', 'continuation');
+    expect(decideSeam(ctx, 'oooh, nice.', true)).toMatchObject({
+      text: ', nice.',
+      confidence: 'medium',
+    });
+  });
+
+  it('a restated run of one piece ("haha") is low confidence', () => {
+    const ctx = seamContext('She laughed: haha', '', 'continuation');
+    expect(decideSeam(ctx, 'haha, then left.', true)).toMatchObject({
+      text: ', then left.',
+      confidence: 'low',
+    });
+  });
+
+  it('a restatement the delivered text already holds twice in a row is low confidence', () => {
+    // Separated by a space, a tab, a line break, a CRLF; at the start of the text or later.
+    for (const previous of [
+      'go team go team',
+      'Chant: go team\tgo team',
+      'Chant:\ngo team\ngo team',
+      'Chant:\r\ngo team\r\ngo team',
+    ]) {
+      const ctx = seamContext(previous, ' ', 'continuation');
+      expect(decideSeam(ctx, 'go team won.', true), JSON.stringify(previous)).toMatchObject({
+        text: ' won.',
+        confidence: 'low',
+      });
+    }
+  });
+
+  it('the same words twice, not in a row, are no repetition: the restatement stays confident', () => {
+    const ctx = seamContext('go team, they said; go team', ' ', 'continuation');
+    expect(decideSeam(ctx, 'go team won.', true)).toMatchObject({
+      text: ' won.',
+      confidence: 'high',
+    });
+    // Two different words are no repetition either.
+    const two = seamContext('We said a b', ' ', 'continuation');
+    expect(decideSeam(two, 'a b c.', true)).toMatchObject({ text: ' c.', confidence: 'high' });
+  });
+
   it('a restated phrase that comes again right after it is low confidence', () => {
     const ctx = seamContext('Say it twice: go team', ' ', 'continuation');
     expect(decideSeam(ctx, 'go team go team!', true)).toMatchObject({ confidence: 'low' });

@@ -23,6 +23,8 @@ describe('boundaryAt', () => {
     ['after a tab', 'a\tb', 2, 'word'],
     ['a word after punctuation', 'call `getUs', 6, 'fragment'],
     ['a word after a dot', 'obj.getUs', 4, 'fragment'],
+    ['an opening quote inside a token', 'truncate("ab', 9, 'fragment'],
+    ['not a quote with no word after it', 'x(".', 2, undefined],
     ['a script without spaces', '日本語のテキス', 4, 'chars'],
     ['Latin after a script without spaces', '日本a', 2, 'chars'],
     ['a script without spaces after punctuation', '。日本', 1, 'fragment'],
@@ -131,6 +133,48 @@ describe('judge: rule 3, digits and punctuation alone', () => {
   });
 });
 
+describe('judge: rule 3, numbers', () => {
+  it('takes a number restarted with more digits ("80" + "804 ms")', () => {
+    expect(j({ text: '80', next: '4', following: '4 ms' })).toEqual(take('word', 'low'));
+    expect(j({ text: '4', boundary: 'fragment', next: '2', following: '2 do' })).toEqual(
+      take('fragment', 'low'),
+    );
+  });
+
+  it('leaves the same number again ("80" + "80 is open" may be 8080)', () => {
+    expect(j({ text: '80', next: ' ', following: ' is ' })).toEqual(NO);
+  });
+
+  it('waits for what follows a number, and leaves it when nothing does', () => {
+    expect(j({ text: '80', next: undefined, following: '' })).toEqual(WAIT);
+    expect(j({ text: '80', next: '', following: '', final: true })).toEqual(NO);
+  });
+
+  it('takes a numbered list item restated at a line start ("3" + "3. Next")', () => {
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '. Ne' })).toEqual(
+      take('line', 'medium'),
+    );
+    expect(j({ text: '12', boundary: 'line', next: ')', following: ')\tx' })).toEqual(
+      take('line', 'medium'),
+    );
+  });
+
+  it('waits after "3." at a line start: "3. Next" is an item, "3.5" a number', () => {
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '.' })).toEqual(WAIT);
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '.', final: true })).toEqual(NO);
+    expect(j({ text: '3', boundary: 'line', next: '.', following: '.5 x' })).toEqual(NO);
+  });
+
+  it('leaves a list marker not at a line start, or not followed by a dot or parenthesis', () => {
+    expect(j({ text: '3', boundary: 'word', next: '.', following: '. N' })).toEqual(NO);
+    expect(j({ text: '3', boundary: 'line', next: '-', following: '- x' })).toEqual(NO);
+  });
+
+  it('counts four digits as a token long enough to take', () => {
+    expect(j({ text: '1234', next: '5', following: '5' })).toEqual(take('word', 'medium'));
+  });
+});
+
 describe('judge: rule 3, markdown marks at a line start', () => {
   it('takes marks followed by a space or a tab', () => {
     for (const mark of ['#', '##', '######', '-', '>', '*', '+', '|']) {
@@ -198,6 +242,13 @@ describe('judge: rule 4, scripts without spaces', () => {
   it('leaves one or two: reduplication is ordinary (看看, 研究研究)', () => {
     expect(j({ text: '看', boundary: 'chars', next: '看' })).toEqual(NO);
     expect(j({ text: '研究', boundary: 'chars', next: '研' })).toEqual(NO);
+    // After punctuation inside the run too ("。看" + "看看").
+    expect(j({ text: '研究', boundary: 'fragment', next: '研' })).toEqual(NO);
+  });
+
+  it('takes one or two from a line start or after whitespace, with low confidence', () => {
+    expect(j({ text: '看', boundary: 'word', next: '看' })).toEqual(take('chars', 'low'));
+    expect(j({ text: '研究', boundary: 'line', next: '所' })).toEqual(take('chars', 'low'));
   });
 
   it('judges a paragraph without spaces longer than 64 characters on its first 64', () => {
