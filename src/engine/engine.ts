@@ -66,9 +66,39 @@ export async function runStream(
     kind: 'stream',
     status: response.status,
     headers: response.headers,
-    body: relay(request, first, settle),
+    body: closesUnread(relay(request, first, settle), first),
     report,
   };
+}
+
+/**
+ * The relay, closing the first attempt when the caller gives the body up before reading it: a
+ * generator that never started runs no `finally`, so the attempt's connection, and the
+ * generation the upstream goes on billing, would stay open.
+ */
+function closesUnread(
+  body: AsyncGenerator<Uint8Array>,
+  first: Attempt,
+): AsyncIterableIterator<Uint8Array> {
+  let started = false;
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    next() {
+      started = true;
+      return body.next();
+    },
+    return(value?: unknown) {
+      if (!started) first.close();
+      return body.return(value);
+    },
+    throw(error?: unknown) {
+      if (!started) first.close();
+      return body.throw(error);
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
 }
 
 interface Settle {

@@ -1069,6 +1069,29 @@ describe('the caller and observers', () => {
     expect(received).toHaveLength(1);
   });
 
+  const NEVER_STALLS: EngineOptions = { stall: 'fixed', stallTimeoutMs: 600_000 };
+
+  it('releases the upstream connection when the client gives the body up before reading it', async () => {
+    script = () => ({ chunks: opening('Step one'), end: 'hang' });
+    // No stall would end the attempt within the test's time: only the body's return can.
+    const run = await start(NEVER_STALLS);
+    if (run.result.kind !== 'stream') throw new Error('expected a stream');
+    // A generator that never started runs no finally: the body must close the attempt itself.
+    await run.result.body[Symbol.asyncIterator]().return?.();
+    await received[0]?.closed;
+    expect(received).toHaveLength(1);
+  });
+
+  it('releases it too when the body is thrown into before it is read', async () => {
+    script = () => ({ chunks: opening('Step one'), end: 'hang' });
+    const run = await start(NEVER_STALLS);
+    if (run.result.kind !== 'stream') throw new Error('expected a stream');
+    const reason = new Error('caller gone');
+    await expect(run.result.body[Symbol.asyncIterator]().throw?.(reason)).rejects.toBe(reason);
+    await received[0]?.closed;
+    expect(received).toHaveLength(1);
+  });
+
   it('keeps streaming when the trace sink throws', async () => {
     const boom = () => {
       throw new Error('sink broke');
