@@ -130,6 +130,18 @@ export function decideSeam(
   const joined = joinWhitespace(held, rest, final);
   if (joined === undefined) return undefined;
   let { text, whitespace } = joined;
+  if (
+    rule !== 'append' &&
+    whitespace === 'held' &&
+    !held.includes('\n') &&
+    /^[^\s\p{L}\p{N}]/u.test(rest)
+  ) {
+    // The model restated the last words and went straight on with a mark ("said no" + ", never"):
+    // its own text has no space there, so the held one (never delivered) is left out, else the
+    // client reads "I said no , never.". A line break held is kept: it is layout, not spacing.
+    text = rest;
+    whitespace = 'none';
+  }
   if (removed.includes('preamble') && !removed.includes('fence') && rule === 'append') {
     // After a preamble the model started afresh: its first word is a new word, not the rest of
     // a cut one. Unsure either way, so say so.

@@ -238,6 +238,43 @@ describe('decideSeam', () => {
   });
 });
 
+describe('decideSeam: the held space before a mark the model wrote right after its restatement', () => {
+  it('leaves the held space out: "I said no" + ", never." reads "I said no, never."', () => {
+    for (const [previous, continuation, text] of [
+      ['I said no', 'said no, never.', ', never.'],
+      ['the quick brown fox', 'brown fox. Then', '. Then'],
+      ['call it with the flag', 'the flag) and go', ') and go'],
+      ['so it ends', 'it ends\u2026 or not', '\u2026 or not'],
+    ] as const) {
+      const d = decideSeam(seamContext(previous, ' ', 'continuation'), continuation, true);
+      expect(d).toMatchObject({ text, whitespace: 'none' });
+      expect(`${previous}${d?.text}`).not.toMatch(/\s[,.)\u2026]/);
+    }
+  });
+
+  it('puts the held space back before a word, and after a restatement the model spaced itself', () => {
+    const ctx = () => seamContext('I said no', ' ', 'continuation');
+    expect(decideSeam(ctx(), 'said no more.', true)).toMatchObject({
+      text: ' more.',
+      whitespace: 'continuation',
+    });
+    // French spacing: the model's own space before "!" is kept.
+    expect(decideSeam(ctx(), 'said no ! Never.', true)).toMatchObject({ text: ' ! Never.' });
+  });
+
+  it('keeps a held line break before a mark: layout, not spacing', () => {
+    const d = decideSeam(seamContext('- item one', '\n', 'continuation'), 'item one.', true);
+    expect(d?.text.startsWith('\n')).toBe(true);
+  });
+
+  it('keeps the held space when nothing was restated (prefill, append): the mark may be the text', () => {
+    for (const mode of ['prefill', 'append', 'continuation'] as const) {
+      const d = decideSeam(seamContext('I said no', ' ', mode), ', never.', true);
+      expect(d).toMatchObject({ text: ' , never.', whitespace: 'held', rule: 'append' });
+    }
+  });
+});
+
 describe('decideSeam: a line written twice', () => {
   it('keeps a complete line written again at the very end of the continuation (real code)', () => {
     const ctx = seamContext('loop:\nx += 1', '', 'continuation');
