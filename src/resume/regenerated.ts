@@ -27,10 +27,12 @@ export function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
   return JSON.stringify(restX) === JSON.stringify(restY);
 }
 
-/** Assembles a held block's events into the block (tool input parsed). */
+/**
+ * Assembles a held block's events into the block (tool input parsed). No `message_start` is
+ * needed: the accumulator applies block events before one (and only notes the anomaly).
+ */
 export function assemble(events: readonly HeldEvent[]): ContentBlock | undefined {
   const acc = new MessageAccumulator();
-  acc.push({ type: 'message_start', message: { content: [] } } as unknown as StreamEvent);
   for (const ev of events) acc.push({ ...ev.data, type: ev.type } as StreamEvent);
   return acc.snapshot().blocks[0];
 }
