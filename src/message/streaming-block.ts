@@ -178,14 +178,6 @@ export class StreamingBlock {
     };
   }
 
-  get receivedBytes(): number {
-    return this.#receivedBytes;
-  }
-
-  get deltaCount(): number {
-    return this.#deltaCount;
-  }
-
   /** The complete block, as the SDK would have it after `content_block_stop`. */
   finish(): { block: ContentBlock; issue?: ToolInputIssue } {
     const block: Json = { ...(this.start as Json) };

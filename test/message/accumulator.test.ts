@@ -231,7 +231,18 @@ describe('toMessage()', () => {
     const acc = new MessageAccumulator();
     acc.push({ type: 'ping' });
     expect(() => acc.toMessage()).toThrow(NoMessageError);
-    expect(() => acc.toMessage()).toThrow(/none was message_start.*snapshot\(\)\.started/s);
+    expect(() => acc.toMessage()).toThrow(
+      'No message to return: 1 event(s) were pushed but none was message_start, which ' +
+        'carries the message id, model and usage. Check `snapshot().started` before calling ' +
+        'toMessage(), or feed the stream from its first event.',
+    );
+    let error: unknown;
+    try {
+      acc.toMessage();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ name: 'NoMessageError', type: 'no-message' });
   });
 
   test('an unknown block type keeps its start payload as is and completes at stop', () => {

@@ -31,6 +31,35 @@ test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates i
   );
 });
 
+test('utf8ByteLength counts 1, 2, 3 and 4 bytes on each side of the UTF-8 boundaries', () => {
+  const encoder = new TextEncoder();
+  for (const s of [
+    '\u007f',
+    '\u0080',
+    '\u07ff',
+    '\u0800',
+    '\ud7ff',
+    '\ud800\udc00',
+    '\udbff\udfff',
+    '\udbff\udc00',
+    '\ud800\udfff',
+    '\ud800\udbff',
+    '\ud800\ue000',
+    '\udbff',
+    '\udc00',
+    '\udfff',
+    '\ue000',
+    '\uffff',
+  ]) {
+    expect([s, utf8ByteLength(s)]).toStrictEqual([s, encoder.encode(s).length]);
+  }
+});
+
+test('toolInputBytes counts a tool block whose input is missing as {}', () => {
+  const block = { type: 'tool_use', id: 't', name: 'f', input: undefined };
+  expect(toolInputBytes(block as unknown as Parameters<typeof toolInputBytes>[0])).toBe(2);
+});
+
 test('toolInputBytes gives the size of the large sample input (~42 KB)', () => {
   const tool = clientToolLargeInput.content[1]!;
   const bytes = toolInputBytes(tool)!;
