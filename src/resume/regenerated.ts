@@ -19,7 +19,9 @@ export function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
   const x = a as unknown as Json;
   const y = b as unknown as Json;
   if (x.type !== y.type) return false;
-  if ('input' in x || 'input' in y) {
+  // Only `x` decides the comparison: when one block has an input and the other has none, both
+  // comparisons tell them apart (the blocks are parsed JSON: an input is never `undefined`).
+  if ('input' in x) {
     return x.name === y.name && JSON.stringify(x.input) === JSON.stringify(y.input);
   }
   const { id: _a, tool_use_id: _b, ...restX } = x;
