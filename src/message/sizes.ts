@@ -15,7 +15,8 @@ export function utf8ByteLength(text: string): number {
     const code = text.charCodeAt(i);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < n) {
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      // Past the end, `charCodeAt` is NaN: a high surrogate at the end counts 3, like a lone one.
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
         bytes += 4;

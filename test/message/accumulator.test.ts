@@ -19,6 +19,9 @@ import {
 } from '../fixtures/streams.js';
 import { messageArb, renderOptionsArb, sdkWire, wire } from './arbitraries.js';
 
+/** Runs per property (fewer under mutation testing: vitest.mutate.config.ts). */
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
+
 type Json = Record<string, unknown>;
 
 function feed(events: readonly RenderedEvent[]): MessageAccumulator {
@@ -80,7 +83,7 @@ describe('snapshot at every event boundary', () => {
           }
         });
       }),
-      { numRuns: 200 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 

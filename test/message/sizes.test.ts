@@ -12,6 +12,9 @@ import {
 import { partialParse as vendoredPartialParse } from '../../src/message/vendor/partial-json.js';
 import { clientToolLargeInput } from '../fixtures/streams.js';
 
+/** Runs per property (fewer under mutation testing: vitest.mutate.config.ts). */
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
+
 test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates included', () => {
   const encoder = new TextEncoder();
   fc.assert(
@@ -27,7 +30,7 @@ test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates i
         expect(utf8ByteLength(s)).toBe(encoder.encode(s).length);
       },
     ),
-    { numRuns: 500 },
+    { numRuns: PROPERTY_RUNS },
   );
 });
 
@@ -87,7 +90,7 @@ test('property: the SDK partial parser agrees with JSON.parse on valid JSON (why
       expect(partialParse(json)).toStrictEqual(JSON.parse(json));
       expect(parseToolInput(json)).toStrictEqual({ input: JSON.parse(json) });
     }),
-    { numRuns: 300 },
+    { numRuns: PROPERTY_RUNS },
   );
 });
 
@@ -114,6 +117,6 @@ test('property: the vendored partial-JSON parser agrees with the installed SDK o
         expect(outcome(vendoredPartialParse, text)).toStrictEqual(outcome(partialParse, text));
       },
     ),
-    { numRuns: 500 },
+    { numRuns: PROPERTY_RUNS },
   );
 });
