@@ -46,7 +46,6 @@ const UNITS = ['KB', 'MB', 'GB'] as const;
 
 /** A rounded, human size: `512 B`, `42 KB`, `1.5 MB` (1 KB = 1024 B). */
 export function formatByteSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
   let value = bytes;
   let unit: string = 'B';
   for (const next of UNITS) {

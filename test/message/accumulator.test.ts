@@ -212,6 +212,7 @@ describe('message fields', () => {
 
   test('message_stop sets stopped', () => {
     const acc = feed(renderMessage(message('msg_s', [])));
+    expect(acc.snapshot().error).toBeUndefined();
     expect(acc.snapshot().stopped).toBe(true);
     expect(acc.snapshot().started).toBe(true);
   });
@@ -312,7 +313,13 @@ describe('streams that break the protocol', () => {
     const before = acc.toMessage();
     acc.push(START(0, { type: 'text', text: 'late' }));
     expect(acc.toMessage()).toStrictEqual(before);
-    expect(acc.snapshot().anomalies.map((a) => a.kind)).toStrictEqual(['event-after-message-stop']);
+    expect(acc.snapshot().anomalies).toStrictEqual([
+      {
+        event: 4,
+        kind: 'event-after-message-stop',
+        detail: 'content_block_start after message_stop, ignored',
+      },
+    ]);
   });
 
   test('a block still open at message_stop is closed into the message, as the SDK has it', async () => {

@@ -79,6 +79,15 @@ test('the error says what JSON.parse objected to, and what to do', () => {
   );
 });
 
+test('the event type is the one in the payload, whatever the SSE event name', () => {
+  expect(parseStreamEvent({ data: '{"type":"message_stop"}' })).toStrictEqual({
+    type: 'message_stop',
+  });
+  expect(
+    parseStreamEvent({ event: 'message_delta', data: '{"type":"message_stop"}' }),
+  ).toStrictEqual({ type: 'message_stop' });
+});
+
 test('a JSON object whose type is not a string takes the SSE event name', () => {
   expect(parseStreamEvent({ event: 'message_delta', data: '{"type":5,"x":1}' })).toStrictEqual({
     type: 'message_delta',

@@ -42,6 +42,7 @@ test('utf8ByteLength counts 1, 2, 3 and 4 bytes on each side of the UTF-8 bounda
     '\u07ff',
     '\u0800',
     '\ud7ff',
+    '\ud7ff\udc00',
     '\ud800\udc00',
     '\udbff\udfff',
     '\udbff\udc00',

@@ -64,6 +64,7 @@ describe('excerptOf', () => {
 
   it('cuts before a lone high surrogate at the limit, but keeps a low one', () => {
     expect(excerptOf('ab\udbffxyz', 3)).toBe('ab…');
+    expect(excerptOf('ab\ud800xyz', 3)).toBe('ab…');
     expect(excerptOf('ab\udc00xyz', 3)).toBe('ab\udc00…');
     expect(excerptOf('ab\ud7ffxyz', 3)).toBe('ab\ud7ff…');
   });
