@@ -25,6 +25,8 @@ export default defineConfig({
   test: {
     include: dirs.map((d) => (d.endsWith('.ts') ? d : `${d.replace(/\/$/, '')}/**/*.test.ts`)),
     exclude: ['test/resume/fault-matrix.test.ts'],
+    // A failing property stops at its first counterexample (no shrinking): see the file.
+    setupFiles: ['test/helpers/mutate-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -133,8 +133,8 @@ export class MessageAccumulator {
   #usage: Json | undefined;
   /** Complete blocks, kept sorted by index (they complete in index order in practice). */
   #blocks: { index: number; block: ContentBlock }[] = [];
+  /** Open blocks in start order (a block started again is re-inserted): the last is the latest. */
   #open = new Map<number, StreamingBlock>();
-  #latest: StreamingBlock | undefined;
   #stopped = false;
   #error: { type: string; message: string } | undefined;
   #eventCount = 0;
@@ -223,7 +223,6 @@ export class MessageAccumulator {
     }
     const block = new StreamingBlock(index, e.content_block as ContentBlock);
     this.#open.set(index, block);
-    this.#latest = block;
     // The SDK relabels the message with the model that served it after a fallback.
     const start = e.content_block;
     if (start.type === 'fallback' && this.#head && isObject(start.to)) {
@@ -270,11 +269,6 @@ export class MessageAccumulator {
 
   #finishBlock(open: StreamingBlock): void {
     this.#open.delete(open.index);
-    if (this.#latest === open) {
-      let latest: StreamingBlock | undefined;
-      for (const block of this.#open.values()) latest = block;
-      this.#latest = latest;
-    }
     const { block, issue } = open.finish();
     if (issue !== undefined) this.#toolInputIssues.push(issue);
     const blocks = this.#blocks;
@@ -315,6 +309,13 @@ export class MessageAccumulator {
     this.#stopped = true;
   }
 
+  /** The block started last among those open (normally the only one). */
+  #latestOpen(): StreamingBlock | undefined {
+    let latest: StreamingBlock | undefined;
+    for (const block of this.#open.values()) latest = block;
+    return latest;
+  }
+
   /** The partial message now. Cheap: joins only the open block's fragments. */
   snapshot(): PartialMessage {
     const head = this.#head;
@@ -323,7 +324,7 @@ export class MessageAccumulator {
       started: this.#startMessage !== undefined,
       message: this.#startMessage,
       blocks: this.#blocks.map((entry) => entry.block),
-      open: this.#latest?.view(),
+      open: this.#latestOpen()?.view(),
       openCount: this.#open.size,
       usage: this.#usage === undefined ? undefined : ({ ...this.#usage } as unknown as BetaUsage),
       container: isObject(container) ? (container as unknown as MessageContainer) : null,

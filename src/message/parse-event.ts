@@ -53,11 +53,8 @@ export function parseStreamEvent(sse: SseEvent): StreamEvent | UnknownStreamEven
   try {
     value = JSON.parse(sse.data);
   } catch (err) {
-    throw new InvalidEventJsonError(
-      name,
-      sse.data,
-      err instanceof Error ? err.message : 'bad JSON',
-    );
+    // JSON.parse of a string throws a SyntaxError, nothing else.
+    throw new InvalidEventJsonError(name, sse.data, (err as SyntaxError).message);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;

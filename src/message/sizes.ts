@@ -15,7 +15,8 @@ export function utf8ByteLength(text: string): number {
     const code = text.charCodeAt(i);
     if (code < 0x80) bytes += 1;
     else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < n) {
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      // Past the end, `charCodeAt` is NaN: a high surrogate at the end counts 3, like a lone one.
       const next = text.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
         bytes += 4;
@@ -45,7 +46,6 @@ const UNITS = ['KB', 'MB', 'GB'] as const;
 
 /** A rounded, human size: `512 B`, `42 KB`, `1.5 MB` (1 KB = 1024 B). */
 export function formatByteSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
   let value = bytes;
   let unit: string = 'B';
   for (const next of UNITS) {

@@ -148,7 +148,9 @@ export class StreamingBlock {
   /** Joins the fragments and keeps the result as the only fragment, so a later join is cheap. */
   #joined(): string {
     const fragments = this.#fragments;
+    // Stryker disable next-line ConditionalExpression: speed only (joining no fragment gives '' too)
     if (fragments.length === 0) return '';
+    // Stryker disable next-line ConditionalExpression: speed only (joining one gives it back)
     if (fragments.length === 1) return fragments[0]!;
     const text = fragments.join('');
     this.#fragments = [text];
@@ -176,14 +178,6 @@ export class StreamingBlock {
       lastDeltaType: this.#lastDeltaType,
       unknownDeltas: this.#unknownDeltas.slice(),
     };
-  }
-
-  get receivedBytes(): number {
-    return this.#receivedBytes;
-  }
-
-  get deltaCount(): number {
-    return this.#deltaCount;
   }
 
   /** The complete block, as the SDK would have it after `content_block_stop`. */

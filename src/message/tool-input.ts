@@ -57,17 +57,14 @@ export function excerptOf(text: string, max = EXCERPT_CHARS): string {
   return `${text.slice(0, end)}…`;
 }
 
-function reasonOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Parses a complete tool input text the way the SDK's `finalMessage()` ends up with it. */
 export function parseToolInput(raw: string): ParsedToolInput {
   if (raw === '') return { input: {} };
   try {
     return { input: JSON.parse(raw) };
   } catch (strictError) {
-    const reason = reasonOf(strictError);
+    // JSON.parse of a string throws a SyntaxError, nothing else.
+    const reason = (strictError as SyntaxError).message;
     const detail = { reason, length: raw.length, excerpt: excerptOf(raw) };
     try {
       return { input: partialParse(raw), issue: { kind: 'repaired', ...detail } };

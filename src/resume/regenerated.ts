@@ -19,7 +19,9 @@ export function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
   const x = a as unknown as Json;
   const y = b as unknown as Json;
   if (x.type !== y.type) return false;
-  if ('input' in x || 'input' in y) {
+  // Only `x` decides the comparison: when one block has an input and the other has none, both
+  // comparisons tell them apart (the blocks are parsed JSON: an input is never `undefined`).
+  if ('input' in x) {
     return x.name === y.name && JSON.stringify(x.input) === JSON.stringify(y.input);
   }
   const { id: _a, tool_use_id: _b, ...restX } = x;
@@ -27,10 +29,12 @@ export function sameBlock(a: ContentBlock, b: ContentBlock): boolean {
   return JSON.stringify(restX) === JSON.stringify(restY);
 }
 
-/** Assembles a held block's events into the block (tool input parsed). */
+/**
+ * Assembles a held block's events into the block (tool input parsed). No `message_start` is
+ * needed: the accumulator applies block events before one (and only notes the anomaly).
+ */
 export function assemble(events: readonly HeldEvent[]): ContentBlock | undefined {
   const acc = new MessageAccumulator();
-  acc.push({ type: 'message_start', message: { content: [] } } as unknown as StreamEvent);
   for (const ev of events) acc.push({ ...ev.data, type: ev.type } as StreamEvent);
   return acc.snapshot().blocks[0];
 }

@@ -217,6 +217,21 @@ describe('anomalies', () => {
     ]);
   });
 
+  test('a block restarted at the same index lands after the one it replaced', () => {
+    const acc = feed([
+      START,
+      textStart(0),
+      textDelta(0, 'first'),
+      textStart(0),
+      textDelta(0, 'second'),
+      stop(0),
+    ]);
+    expect(acc.snapshot().blocks).toStrictEqual([
+      { type: 'text', text: 'first' },
+      { type: 'text', text: 'second' },
+    ]);
+  });
+
   test('the open block after its stop is the latest still open, not the first', () => {
     const acc = feed([START, textStart(0), textStart(1), textStart(2), stop(2)]);
     expect(acc.snapshot().open?.index).toBe(1);
@@ -274,6 +289,19 @@ describe('events that are not the message', () => {
   test('a snapshot holds copies: later events do not change its lists or error', () => {
     const acc = feed([START, { type: 'error', error: { type: 'x', message: 'y' } }]);
     const snap = acc.snapshot();
+    acc.push({
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'tool_use', id: 't', name: 'f', input: {} },
+    } as unknown as StreamEvent);
+    acc.push({
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'input_json_delta', partial_json: '{"a":' },
+    } as unknown as StreamEvent);
+    acc.push({ type: 'content_block_stop', index: 0 } as unknown as StreamEvent);
+    expect(acc.snapshot().toolInputIssues).toHaveLength(1);
+    expect(snap.toolInputIssues).toStrictEqual([]);
     acc.push({ type: 'future' } as unknown as UnknownStreamEvent);
     acc.push({ type: 'content_block_stop', index: 9 } as unknown as StreamEvent);
     acc.push({ type: 'error', error: { type: 'z', message: 'w' } } as unknown as StreamEvent);
@@ -327,6 +355,33 @@ describe('message fields from message_delta and blocks', () => {
     ]);
     expect((acc.toMessage() as unknown as Json).context_management).toStrictEqual({ kept: true });
     expect((acc.toMessage() as unknown as Json).input_transformations).toBeUndefined();
+  });
+
+  test('a message_delta without a container or input transformations keeps the message_start ones', () => {
+    const container = { id: 'container_A', expires_at: '2026-01-01T00:00:00Z' };
+    const start = {
+      ...START,
+      message: { ...(START.message as Json), container, input_transformations: [{ type: 't' }] },
+    };
+    for (const delta of [{ container: null }, {}]) {
+      const acc = feed([
+        start,
+        {
+          type: 'message_delta',
+          delta: { stop_reason: 'end_turn', stop_sequence: null, ...delta },
+          usage: { output_tokens: 5 },
+        },
+      ]);
+      expect(acc.snapshot().container).toStrictEqual(container);
+      const message = acc.toMessage() as unknown as Json;
+      expect(message.container).toStrictEqual(container);
+      expect(message.input_transformations).toStrictEqual([{ type: 't' }]);
+    }
+  });
+
+  test('a message with no usage anywhere has no usage field', () => {
+    const acc = feed([{ type: 'message_start', message: { id: 'm', content: [] } }]);
+    expect('usage' in acc.toMessage()).toBe(false);
   });
 
   test('usage copies output_tokens always and the other totals when present', () => {

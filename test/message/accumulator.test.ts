@@ -19,6 +19,9 @@ import {
 } from '../fixtures/streams.js';
 import { messageArb, renderOptionsArb, sdkWire, wire } from './arbitraries.js';
 
+/** Runs per property (fewer under mutation testing: vitest.mutate.config.ts). */
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 200);
+
 type Json = Record<string, unknown>;
 
 function feed(events: readonly RenderedEvent[]): MessageAccumulator {
@@ -80,7 +83,7 @@ describe('snapshot at every event boundary', () => {
           }
         });
       }),
-      { numRuns: 200 },
+      { numRuns: PROPERTY_RUNS },
     );
   });
 
@@ -209,6 +212,7 @@ describe('message fields', () => {
 
   test('message_stop sets stopped', () => {
     const acc = feed(renderMessage(message('msg_s', [])));
+    expect(acc.snapshot().error).toBeUndefined();
     expect(acc.snapshot().stopped).toBe(true);
     expect(acc.snapshot().started).toBe(true);
   });
@@ -231,7 +235,18 @@ describe('toMessage()', () => {
     const acc = new MessageAccumulator();
     acc.push({ type: 'ping' });
     expect(() => acc.toMessage()).toThrow(NoMessageError);
-    expect(() => acc.toMessage()).toThrow(/none was message_start.*snapshot\(\)\.started/s);
+    expect(() => acc.toMessage()).toThrow(
+      'No message to return: 1 event(s) were pushed but none was message_start, which ' +
+        'carries the message id, model and usage. Check `snapshot().started` before calling ' +
+        'toMessage(), or feed the stream from its first event.',
+    );
+    let error: unknown;
+    try {
+      acc.toMessage();
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toMatchObject({ name: 'NoMessageError', type: 'no-message' });
   });
 
   test('an unknown block type keeps its start payload as is and completes at stop', () => {
@@ -298,7 +313,13 @@ describe('streams that break the protocol', () => {
     const before = acc.toMessage();
     acc.push(START(0, { type: 'text', text: 'late' }));
     expect(acc.toMessage()).toStrictEqual(before);
-    expect(acc.snapshot().anomalies.map((a) => a.kind)).toStrictEqual(['event-after-message-stop']);
+    expect(acc.snapshot().anomalies).toStrictEqual([
+      {
+        event: 4,
+        kind: 'event-after-message-stop',
+        detail: 'content_block_start after message_stop, ignored',
+      },
+    ]);
   });
 
   test('a block still open at message_stop is closed into the message, as the SDK has it', async () => {

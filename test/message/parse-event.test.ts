@@ -47,10 +47,52 @@ test('the excerpt never ends inside a surrogate pair', () => {
   expect(e.excerpt).toBe(`${'a'.repeat(DATA_EXCERPT_CHARS - 1)}…`);
 });
 
-test('a JSON value that is not an object is an invalid-json error too', () => {
-  const e = thrown(() => parseStreamEvent({ event: 'message_stop', data: '[1,2]' }));
-  expect(e).toMatchObject({ type: 'invalid-json', event: 'message_stop' });
-  expect((e as Error).message).toContain('JSON an array, not an object');
+test('a JSON value that is not an object is an invalid-json error naming what it is', () => {
+  for (const [data, kind] of [
+    ['[1,2]', 'an array'],
+    ['null', 'null'],
+    ['42', 'a number'],
+    ['"text"', 'a string'],
+    ['true', 'a boolean'],
+  ]) {
+    const e = thrown(() => parseStreamEvent({ event: 'message_stop', data: data! }));
+    expect(e).toMatchObject({ type: 'invalid-json', event: 'message_stop' });
+    expect((e as Error).message).toContain(`(JSON ${kind}, not an object)`);
+  }
+});
+
+test('the error says what JSON.parse objected to, and what to do', () => {
+  const data = '{"type":';
+  let reason = '';
+  try {
+    JSON.parse(data);
+  } catch (err) {
+    reason = (err as Error).message;
+  }
+  const e = thrown(() => parseStreamEvent({ event: 'message_delta', data })) as Error;
+  expect(e.name).toBe('InvalidEventJsonError');
+  expect(e.message).toBe(
+    `SSE event "message_delta" carries data that is not a JSON object (${reason}); ` +
+      '8 chars starting "{\\"type\\":". The upstream or a proxy between us corrupted or cut ' +
+      'the event. Retry the request; if it repeats, capture the stream and run ' +
+      '`lifeline analyze` on it.',
+  );
+});
+
+test('the event type is the one in the payload, whatever the SSE event name', () => {
+  expect(parseStreamEvent({ data: '{"type":"message_stop"}' })).toStrictEqual({
+    type: 'message_stop',
+  });
+  expect(
+    parseStreamEvent({ event: 'message_delta', data: '{"type":"message_stop"}' }),
+  ).toStrictEqual({ type: 'message_stop' });
+});
+
+test('a JSON object whose type is not a string takes the SSE event name', () => {
+  expect(parseStreamEvent({ event: 'message_delta', data: '{"type":5,"x":1}' })).toStrictEqual({
+    type: 'message_delta',
+    x: 1,
+  });
 });
 
 test('an event without an event: line is named "message" in the error', () => {

@@ -27,6 +27,9 @@ import {
   wire,
 } from './arbitraries.js';
 
+/** Runs per property (fewer under mutation testing: vitest.mutate.config.ts). */
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 250);
+
 function accumulateSse(sse: string): MessageAccumulator {
   const acc = new MessageAccumulator();
   for (const event of readSseText(sse)) acc.push(parseStreamEvent(event));
@@ -107,7 +110,7 @@ test('property: random messages x random chunkings, toMessage() equals the beta 
         sdkWire(await sdkFinalMessage(sse, { api: 'ga', chunkSizes: bytes })),
       );
     }),
-    { numRuns: 250 },
+    { numRuns: PROPERTY_RUNS },
   );
 });
 

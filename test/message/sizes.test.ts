@@ -12,6 +12,9 @@ import {
 import { partialParse as vendoredPartialParse } from '../../src/message/vendor/partial-json.js';
 import { clientToolLargeInput } from '../fixtures/streams.js';
 
+/** Runs per property (fewer under mutation testing: vitest.mutate.config.ts). */
+const PROPERTY_RUNS = Number(process.env.PROPERTY_RUNS ?? 500);
+
 test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates included', () => {
   const encoder = new TextEncoder();
   fc.assert(
@@ -27,8 +30,38 @@ test('property: utf8ByteLength equals what TextEncoder writes, lone surrogates i
         expect(utf8ByteLength(s)).toBe(encoder.encode(s).length);
       },
     ),
-    { numRuns: 500 },
+    { numRuns: PROPERTY_RUNS },
   );
+});
+
+test('utf8ByteLength counts 1, 2, 3 and 4 bytes on each side of the UTF-8 boundaries', () => {
+  const encoder = new TextEncoder();
+  for (const s of [
+    '\u007f',
+    '\u0080',
+    '\u07ff',
+    '\u0800',
+    '\ud7ff',
+    '\ud7ff\udc00',
+    '\ud800\udc00',
+    '\udbff\udfff',
+    '\udbff\udc00',
+    '\ud800\udfff',
+    '\ud800\udbff',
+    '\ud800\ue000',
+    '\udbff',
+    '\udc00',
+    '\udfff',
+    '\ue000',
+    '\uffff',
+  ]) {
+    expect([s, utf8ByteLength(s)]).toStrictEqual([s, encoder.encode(s).length]);
+  }
+});
+
+test('toolInputBytes counts a tool block whose input is missing as {}', () => {
+  const block = { type: 'tool_use', id: 't', name: 'f', input: undefined };
+  expect(toolInputBytes(block as unknown as Parameters<typeof toolInputBytes>[0])).toBe(2);
 });
 
 test('toolInputBytes gives the size of the large sample input (~42 KB)', () => {
@@ -58,7 +91,7 @@ test('property: the SDK partial parser agrees with JSON.parse on valid JSON (why
       expect(partialParse(json)).toStrictEqual(JSON.parse(json));
       expect(parseToolInput(json)).toStrictEqual({ input: JSON.parse(json) });
     }),
-    { numRuns: 300 },
+    { numRuns: PROPERTY_RUNS },
   );
 });
 
@@ -85,6 +118,6 @@ test('property: the vendored partial-JSON parser agrees with the installed SDK o
         expect(outcome(vendoredPartialParse, text)).toStrictEqual(outcome(partialParse, text));
       },
     ),
-    { numRuns: 500 },
+    { numRuns: PROPERTY_RUNS },
   );
 });

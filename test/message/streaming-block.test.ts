@@ -53,6 +53,10 @@ describe('the open block', () => {
     expect(other.snapshot().open?.text).toBe('');
     const startOnly = block({ type: 'text', text: 7 }, []);
     expect(startOnly.snapshot().open?.text).toBe('');
+    const thinkingOnly = block({ type: 'thinking', signature: '' }, []);
+    expect(thinkingOnly.snapshot().open?.text).toBe('');
+    const future = block({ type: 'future', text: 'a', thinking: 'b' }, []);
+    expect(future.snapshot().open?.text).toBe('');
   });
 
   test('counts the bytes of a delta that does not fit the block, without applying it', () => {
@@ -136,6 +140,17 @@ describe('the finished block', () => {
     ]);
     expect(finished(fromNull).citations).toStrictEqual([{ n: 1 }]);
     expect(finished(block({ type: 'text', text: '', citations: null }, [])).citations).toBeNull();
+  });
+
+  test('a text or thinking block without deltas is its start payload, even without its text', () => {
+    expect(finished(block({ type: 'text', citations: null }, []))).toStrictEqual({
+      type: 'text',
+      citations: null,
+    });
+    expect(finished(block({ type: 'thinking', signature: 's' }, []))).toStrictEqual({
+      type: 'thinking',
+      signature: 's',
+    });
   });
 
   test('thinking keeps its start signature until a signature_delta replaces it', () => {

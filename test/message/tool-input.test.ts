@@ -10,6 +10,16 @@ import {
   parseToolInput,
 } from '../../src/message/index.js';
 
+/** The message of JSON.parse's own error for `raw`. */
+function strictError(raw: string): string {
+  try {
+    JSON.parse(raw);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected JSON.parse to fail');
+}
+
 describe('parseToolInput', () => {
   it('parses strict JSON with no issue', () => {
     expect(parseToolInput('{"city":"Paris"}')).toStrictEqual({ input: { city: 'Paris' } });
@@ -20,7 +30,7 @@ describe('parseToolInput', () => {
     const parsed = parseToolInput(raw);
     expect(parsed.input).toStrictEqual({ city: 'Paris', days: [1] });
     expect(parsed.issue).toMatchObject({ kind: 'repaired', length: raw.length, excerpt: raw });
-    expect(parsed.issue?.reason).toMatch(/JSON/);
+    expect(parsed.issue?.reason).toBe(strictError(raw));
   });
 
   it('gives {} for an input nothing parses, keeping the reason, length and excerpt', () => {
@@ -32,7 +42,7 @@ describe('parseToolInput', () => {
       length: raw.length,
       excerpt: `${raw.slice(0, EXCERPT_CHARS)}…`,
     });
-    expect(parsed.issue?.reason).not.toBe('');
+    expect(parsed.issue?.reason).toBe(strictError(raw));
   });
 });
 
@@ -54,6 +64,7 @@ describe('excerptOf', () => {
 
   it('cuts before a lone high surrogate at the limit, but keeps a low one', () => {
     expect(excerptOf('ab\udbffxyz', 3)).toBe('ab…');
+    expect(excerptOf('ab\ud800xyz', 3)).toBe('ab…');
     expect(excerptOf('ab\udc00xyz', 3)).toBe('ab\udc00…');
     expect(excerptOf('ab\ud7ffxyz', 3)).toBe('ab\ud7ff…');
   });

@@ -66,8 +66,12 @@ describe('platform model ids map onto the model table', () => {
     ['claude-opus-4-6@20260101', 'claude-opus-4-6'],
     ['claude-3-5-sonnet-v2@20241022', 'claude-3-5-sonnet'],
     ['claude-sonnet-4-5@latest', 'claude-sonnet-4-5'],
+    // surrounding whitespace (an id from a config file or an environment variable)
+    ['  us.anthropic.claude-opus-4-6-v1\n', 'claude-opus-4-6'],
+    [' claude-opus-4-6@20260101 ', 'claude-opus-4-6'],
     // unchanged: first-party ids and what names no model
     ['claude-opus-4-6', 'claude-opus-4-6'],
+    ['@20260101', '@20260101'],
     ['claude-opus-4-6-v1', 'claude-opus-4-6-v1'],
     [
       'arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6',
