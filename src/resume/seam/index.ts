@@ -114,6 +114,9 @@ export function decideSeam(
       key: `@${trimmed}`,
     });
     if (restatement.kind === 'wait') return undefined;
+    // A continuation that ended while it may have been restating: kept as written, but a
+    // reader may see a repeat or a fragment at the seam, so it cannot be vouched for.
+    if (restatement.kind === 'none' && restatement.unfinished === true) confidence = 'low';
     if (restatement.kind === 'found') {
       const restated = rest.slice(0, restatement.length);
       rest = rest.slice(restatement.length);

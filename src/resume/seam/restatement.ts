@@ -15,7 +15,14 @@ const KEY = 24;
 
 export type Restatement =
   | { kind: 'wait' }
-  | { kind: 'none' }
+  | {
+      kind: 'none';
+      /**
+       * The continuation ended while it could still have been restating a longer candidate
+       * ("The quick brown fox" + a final "The quick"): kept as written, but unsure.
+       */
+      unfinished?: boolean;
+    }
   | {
       kind: 'found';
       /** Characters of the continuation taken by the restatement (leading whitespace included). */
@@ -27,6 +34,7 @@ export type Restatement =
 
 const WAIT: Restatement = { kind: 'wait' };
 const NONE: Restatement = { kind: 'none' };
+const UNFINISHED: Restatement = { kind: 'none', unfinished: true };
 
 /**
  * What one look found on an earlier, shorter continuation, so a longer one only compares the
@@ -100,6 +108,7 @@ export function findRestatement(
     looks.push({ leadingWs: continuation.slice(0, lead), probe: continuation.slice(lead) });
   }
   let best: { length: number; offset: number; result: Restatement } | undefined;
+  let unfinished = false;
   for (const { leadingWs, probe } of looks) {
     const key = `${cache?.key ?? ''}|${leadingWs.length}`;
     const cached = cache?.looks.get(key);
@@ -118,13 +127,14 @@ export function findRestatement(
       const text = previous.slice(i);
       if (text.length > probe.length) {
         // The continuation so far is a prefix of this candidate: it may still be restating it.
-        if (final) continue;
         let possible = could.get(i);
         if (possible === undefined) {
           possible = couldTake({ boundary, text, leadingWs, held, afterFence });
           could.set(i, possible);
         }
-        if (possible) return WAIT;
+        if (possible && !final) return WAIT;
+        // At the end: it stopped while it may have been restating (kept as written, unsure).
+        if (possible) unfinished = true;
         continue;
       }
       const next = probe.length > text.length ? (probe[text.length] ?? '') : final ? '' : undefined;
@@ -158,5 +168,5 @@ export function findRestatement(
       break; // ascending starts: the first taken candidate of a look is its longest
     }
   }
-  return best?.result ?? NONE;
+  return best?.result ?? (unfinished ? UNFINISHED : NONE);
 }

@@ -275,6 +275,23 @@ describe('decideSeam: the held space before a mark the model wrote right after i
   });
 });
 
+describe('decideSeam: a continuation that ends while it may still be restating', () => {
+  it('keeps it as written, marked low confidence', () => {
+    const ctx = () => seamContext('The quick brown fox', ' ', 'continuation');
+    // The block ended after "The quick": a restart of the sentence cut short, or new text.
+    expect(decideSeam(ctx(), 'The quick', true)).toMatchObject({
+      text: ' The quick',
+      trimmed: 0,
+      rule: 'append',
+      confidence: 'low',
+    });
+    // Not final: it waits for more instead.
+    expect(decideSeam(ctx(), 'The quick', false)).toBeUndefined();
+    // New text that no candidate starts with stays high confidence.
+    expect(decideSeam(ctx(), 'Then it ran.', true)).toMatchObject({ confidence: 'high' });
+  });
+});
+
 describe('decideSeam: a line written twice', () => {
   it('keeps a complete line written again at the very end of the continuation (real code)', () => {
     const ctx = seamContext('loop:\nx += 1', '', 'continuation');
