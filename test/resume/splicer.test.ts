@@ -85,6 +85,15 @@ function feed(splicer: Splicer, events: UpstreamEvent[]): { sent: Ev[]; results:
   return { sent: decoded(out), results };
 }
 
+/** A splicer that delivered `delivered` in an open text block, lost the attempt, and began a continuation turn. */
+function continuingAfter(delivered: string): Splicer {
+  const splicer = new Splicer();
+  feed(splicer, [messageStart(), textStart(0), text(0, delivered)]);
+  splicer.failAttempt([]);
+  splicer.beginAttempt('continue', []);
+  return splicer;
+}
+
 function types(sent: Ev[]): string[] {
   return sent.map(([type, data]) =>
     type === 'content_block_start' ||
@@ -613,10 +622,7 @@ describe('a failed attempt', () => {
   });
 
   it('forgets a text block the client never saw start, so the next block takes its index', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, '  ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('  ');
     const { sent } = feed(splicer, [messageStart(), toolStart(0, 'toolu_1'), stop(0)]);
     expect(types(sent)).toStrictEqual(['content_block_start@0', 'content_block_stop@0']);
   });
@@ -832,10 +838,7 @@ describe('a continuation that regenerates blocks already sent', () => {
 
 describe('a continuation joined at the seam', () => {
   it('merges a continuation text block into the open block at its index', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('The quick brown ');
     expect(splicer.seamPending).toBe(false);
     const { sent } = feed(splicer, [messageStart(), textStart(0), text(0, 'fox jumps')]);
     const deltas = sent.filter(([t]) => t === 'content_block_delta');
@@ -951,10 +954,7 @@ describe('a continuation joined at the seam', () => {
   });
 
   it('decides the seam at an unknown delta and passes the delta on at the open index', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('The quick brown ');
     const { sent } = feed(splicer, [
       messageStart(),
       textStart(0),
@@ -969,10 +969,7 @@ describe('a continuation joined at the seam', () => {
   });
 
   it('decides a pending seam when an unknown delta arrives, then passes the delta on', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('The quick brown ');
     // "quick bro" may still be restating "quick brown": the seam waits.
     const waiting = feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
     expect(waiting.sent).toStrictEqual([]);
@@ -988,10 +985,7 @@ describe('a continuation joined at the seam', () => {
   });
 
   it('decides a pending seam at a citation and holds the citation until the block stops', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('The quick brown ');
     feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
     const cite = up('content_block_delta', {
       index: 0,
@@ -1009,10 +1003,7 @@ describe('a continuation joined at the seam', () => {
       { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } },
       { type: 'future_delta', x: 1 },
     ]) {
-      const splicer = new Splicer();
-      feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-      splicer.failAttempt([]);
-      splicer.beginAttempt('continue', []);
+      const splicer = continuingAfter('The quick brown ');
       feed(splicer, [messageStart(), textStart(0), text(0, 'quick bro')]);
       feed(splicer, [up('content_block_delta', { index: 0, delta })]);
       expect(splicer.seams).toHaveLength(1);
@@ -1021,10 +1012,7 @@ describe('a continuation joined at the seam', () => {
   });
 
   it('keeps the confidence of the rule for a seam the text decided', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('The quick brown ');
     feed(splicer, [
       messageStart(),
       textStart(0),
@@ -1035,10 +1023,7 @@ describe('a continuation joined at the seam', () => {
   });
 
   it('holds a citation that comes before the seam is decided until the block stops', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'The quick brown ')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('The quick brown ');
     const cite = up('content_block_delta', {
       index: 0,
       delta: { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } },
@@ -1089,10 +1074,7 @@ describe('more of what the client and the caller see', () => {
   });
 
   it('joins no seam after a continuation that opens with a tool use', () => {
-    const splicer = new Splicer();
-    feed(splicer, [messageStart(), textStart(0), text(0, 'Let me check')]);
-    splicer.failAttempt([]);
-    splicer.beginAttempt('continue', []);
+    const splicer = continuingAfter('Let me check');
     const { sent } = feed(splicer, [
       messageStart(),
       toolStart(0, 'toolu_1'),
