@@ -19,11 +19,11 @@ import { SEED_REQUEST } from '../fixtures/captures/make-seed-capture.js';
 import { startLateRelay } from '../helpers/late-relay.js';
 import {
   assemble,
+  mockHeaders,
   SEED,
   SEED_CUT_EVENT,
   scenario,
   seedCutAt,
-  seedHeaders,
   strip,
 } from '../proxy/support.js';
 
@@ -70,7 +70,7 @@ describe('lifelineFetch over the global fetch, with a client behind the stream',
     try {
       const res = await f(`${relay?.url ?? mock.url}/v1/messages`, {
         method: 'POST',
-        headers: seedHeaders('lifeline-fetch-cut'),
+        headers: mockHeaders(SEED),
         body: JSON.stringify(SEED_REQUEST),
       });
       expect(res.status).toBe(200);

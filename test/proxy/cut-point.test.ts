@@ -19,11 +19,11 @@ import { SEED_REQUEST } from '../fixtures/captures/make-seed-capture.js';
 import { startLateRelay } from '../helpers/late-relay.js';
 import {
   assemble,
+  mockHeaders,
   SEED,
   SEED_CUT_EVENT,
   scenario,
   seedCutAt,
-  seedHeaders,
   strip,
 } from './support.js';
 
@@ -47,7 +47,7 @@ describe('Upstream.stream', () => {
       const res = await upstream.stream({
         method: 'POST',
         path: '/v1/messages',
-        headers: seedHeaders('slow-reader'),
+        headers: mockHeaders(SEED),
         body: JSON.stringify(SEED_REQUEST),
       });
       expect(res.statusCode).toBe(200);
@@ -82,7 +82,7 @@ describe('Upstream.stream', () => {
       const res = await upstream.stream({
         method: 'POST',
         path: '/v1/messages',
-        headers: { ...seedHeaders('abort'), 'x-mock-faults': '{}' },
+        headers: mockHeaders(SEED, {}),
         body: JSON.stringify(SEED_REQUEST),
         signal: abort.signal,
       });
@@ -126,7 +126,7 @@ describe('the seed incident through a freshly started proxy', () => {
       try {
         const res = await fetch(`${proxy.url}/v1/messages`, {
           method: 'POST',
-          headers: seedHeaders('through-proxy'),
+          headers: mockHeaders(SEED),
           body: JSON.stringify(SEED_REQUEST),
         });
         expect(res.status).toBe(200);

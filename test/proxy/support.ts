@@ -17,7 +17,6 @@ import type { BetaMessage } from '../../src/protocol/index.js';
 import { type ProxyOptions, type ProxyServer, startProxy } from '../../src/proxy/index.js';
 import { SseDecoder } from '../../src/sse/index.js';
 
-import { SEED_BETAS } from '../fixtures/captures/make-seed-capture.js';
 import { SCENARIOS_DIR } from '../helpers/mock.js';
 export const SEED = 'seed-opus-4-6-code-execution';
 export const API_KEY = 'sk-ant-test-9f8e7d6c5b4a-SECRET';
@@ -212,15 +211,4 @@ export const SEED_CUT_BYTES = 76;
 export function seedCutAt(mock: MockServer): number {
   const events = mock.renderedEvents(SEED);
   return events.slice(0, SEED_CUT_EVENT).reduce((n, e) => n + e.length, 0) + SEED_CUT_BYTES;
-}
-
-/** Headers of the seed request (its betas) on a fresh mock run. */
-export function seedHeaders(run: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    'x-api-key': API_KEY,
-    'anthropic-version': '2023-06-01',
-    'anthropic-beta': SEED_BETAS,
-    'x-mock-run': `${run}-${Math.random().toString(36).slice(2)}`,
-  };
 }
